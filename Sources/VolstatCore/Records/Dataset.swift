@@ -1,0 +1,55 @@
+/// The canonical datasets of DESIGN.md and their fields: the contract between ingest and the
+/// later stages. A source maps its own headers onto these names.
+public enum Dataset: String, Sendable, CaseIterable, CustomStringConvertible {
+    case volunteers
+    case serviceRecords = "service_records"
+    case placements
+    case orders
+    case organizations
+
+    public var description: String { rawValue }
+
+    /// Every canonical field of the dataset, in the documented order.
+    public var fields: [String] {
+        switch self {
+        case .volunteers:
+            return [
+                "source_id", "id_number", "gender", "birth_date", "political_status", "education",
+                "household", "region_code", "registered_at", "status", "org_id",
+            ]
+        case .serviceRecords:
+            return [
+                "record_id", "volunteer_id", "activity_id", "org_id", "region_code", "started_at",
+                "ended_at", "hours", "verified",
+            ]
+        case .placements:
+            return [
+                "placement_id", "volunteer_id", "programme_year", "stage", "recruiting_province",
+                "service_region_code", "special_programme", "post_level", "start_date", "end_date",
+                "outcome", "degree", "political_status", "rating",
+            ]
+        case .orders:
+            return [
+                "order_id", "service_type", "requested_at", "reviewed_at", "dispatched_at",
+                "accepted_at", "completed_at", "rated_at", "rating", "volunteer_id", "region_code",
+            ]
+        case .organizations:
+            return ["org_id", "name", "uscc", "region_code", "registered_at"]
+        }
+    }
+
+    /// The fields a source must provide (map) for the dataset. Service records also need
+    /// `started_at`, because only a dated record can be placed in a period.
+    public var requiredFields: [String] {
+        switch self {
+        case .volunteers: return ["source_id", "id_number", "region_code", "registered_at"]
+        case .serviceRecords: return ["record_id", "volunteer_id", "hours", "started_at"]
+        case .placements: return ["placement_id", "volunteer_id"]
+        case .orders: return ["order_id"]
+        case .organizations: return ["org_id"]
+        }
+    }
+
+    /// Whether `volstat run` computes statistics from this dataset yet.
+    public var isSupportedByRun: Bool { self == .volunteers || self == .serviceRecords }
+}

@@ -1,0 +1,125 @@
+public import Foundation
+
+/// The level of an administrative division in the GB/T 2260 hierarchy.
+public enum RegionLevel: String, Sendable, CaseIterable, Comparable {
+    case national, province, city, county
+
+    public static func < (a: RegionLevel, b: RegionLevel) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// A 6-digit GB/T 2260 code as an integer: `360102` for 东湖区, `360000` for 江西省, `0` for the nation.
+public typealias RegionCode = Int32
+
+/// The GB/T 2260 administrative divisions (2022 edition): names and levels of every province,
+/// city and county code, and the roll-up from a county to its city and province.
+///
+/// ```swift
+/// let regions = try RegionTable.bundled()
+/// regions.name(of: 360102)             // "东湖区"
+/// regions.rollUp(360102)               // [0, 360000, 360100, 360102]
+/// ```
+public struct RegionTable: Sendable {
+    /// The code of the national total row.
+    public static let national: RegionCode = 0
+
+    private var names: [RegionCode: String] = [:]
+    /// Flat lookup from a 6-digit code to whether it is a known division (fast path for validation).
+    private var known: [Bool]
+
+    /// Builds the table from the three CSV files of `../shared/reference/regions/` (provinces.csv,
+    /// cities.csv, areas.csv), as shipped in the package.
+    public init(directory: URL) throws {
+        known = Array(repeating: false, count: 1_000_000)
+        names[RegionTable.national] = "全国"
+        known[0] = true
+        for (file, width) in [("provinces.csv", 2), ("cities.csv", 4), ("areas.csv", 6)] {
+            let url = directory.appendingPathComponent(file)
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+                throw RegionTableError(message: "cannot read the region table \(url.path)")
+            }
+            for line in text.split(whereSeparator: \.isNewline).dropFirst() {
+                let columns = line.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
+                guard columns.count >= 2, columns[0].count == width, var code = Int32(columns[0]) else {
+                    throw RegionTableError(message: "\(url.path): malformed line '\(line)'")
+                }
+                for _ in width..<6 { code *= 10 }
+                names[code] = columns[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                known[Int(code)] = true
+            }
+        }
+    }
+
+    /// The table shipped inside the package (`VOLSTAT_REGIONS_DIR` overrides its location).
+    public static func bundled() throws -> RegionTable {
+        try RegionTable(directory: ResourceLocator.regionsDirectory())
+    }
+
+    /// Whether `code` names a division in the table (national, province, city or county).
+    @inline(__always)
+    public func contains(_ code: RegionCode) -> Bool {
+        code >= 0 && code < 1_000_000 && known[Int(code)]
+    }
+
+    /// The name of a division, e.g. `江西省`; nil for an unknown code.
+    public func name(of code: RegionCode) -> String? { names[code] }
+
+    /// The level a code stands at, from its trailing zeros.
+    public static func level(of code: RegionCode) -> RegionLevel {
+        if code == 0 { return .national }
+        if code % 10_000 == 0 { return .province }
+        if code % 100 == 0 { return .city }
+        return .county
+    }
+
+    /// The codes a division counts towards, from the nation down to itself: the national total,
+    /// its province, its city and the county, as far as the code goes.
+    public static func rollUp(_ code: RegionCode) -> [RegionCode] {
+        switch level(of: code) {
+        case .national: return [0]
+        case .province: return [0, code]
+        case .city: return [0, code / 10_000 * 10_000, code]
+        case .county: return [0, code / 10_000 * 10_000, code / 100 * 100, code]
+        }
+    }
+
+    /// Every code in the table, in ascending order.
+    public var allCodes: [RegionCode] { names.keys.sorted() }
+
+    /// The 6-digit text of a code (`000000` for the nation).
+    public static func text(_ code: RegionCode) -> String { pad(Int(code), 6) }
+}
+
+/// The region table could not be read.
+public struct RegionTableError: VolstatFailure {
+    public var kind: FailureKind { .input }
+    public var message: String
+}
+
+/// Finds the resources shipped with the package, whether run from the build folder or from tests.
+enum ResourceLocator {
+    static func regionsDirectory() throws -> URL {
+        let environment = ProcessInfo.processInfo.environment
+        if let override = environment["VOLSTAT_REGIONS_DIR"], !override.isEmpty {
+            return URL(fileURLWithPath: override)
+        }
+        let bundleName = "volstat_VolstatCore.resources"
+        var candidates: [URL] = []
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        candidates.append(executable.deletingLastPathComponent().appendingPathComponent(bundleName))
+        candidates.append(Bundle.main.bundleURL.appendingPathComponent(bundleName))
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(bundleName))
+        for bundle in candidates {
+            let directory = bundle.appendingPathComponent("regions")
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("areas.csv").path) {
+                return directory
+            }
+        }
+        throw RegionTableError(
+            message:
+                "cannot find the GB/T 2260 region table (\(bundleName)/regions) next to the volstat binary; "
+                + "set VOLSTAT_REGIONS_DIR to a folder holding provinces.csv, cities.csv and areas.csv"
+        )
+    }
+}

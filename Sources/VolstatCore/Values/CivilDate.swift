@@ -1,0 +1,191 @@
+/// A calendar day in the proleptic Gregorian calendar, stored as days since 1970-01-01.
+///
+/// Parses the forms found in provincial exports: `2022-07-06`, `2022/7/6` and `2022年7月6日`,
+/// each optionally followed by a time (`T` or a space, then `HH:MM` or `HH:MM:SS`).
+public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var daysSinceEpoch: Int32
+
+    public init(daysSinceEpoch: Int32) { self.daysSinceEpoch = daysSinceEpoch }
+
+    /// The day for a year, month and day, or nil when they do not name a real day.
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month), day >= 1,
+            day <= CivilDate.daysIn(month: month, year: year)
+        else { return nil }
+        daysSinceEpoch = Int32(CivilDate.days(year: year, month: month, day: day))
+    }
+
+    public static func < (a: CivilDate, b: CivilDate) -> Bool { a.daysSinceEpoch < b.daysSinceEpoch }
+
+    public static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
+
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days from 1970-01-01 (Howard Hinnant's days_from_civil).
+    static func days(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146097 + dayOfEra - 719468
+    }
+
+    /// Year, month and day of this date.
+    public var components: (year: Int, month: Int, day: Int) {
+        let z = Int(daysSinceEpoch) + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let dayOfEra = z - era * 146097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    public var year: Int { components.year }
+
+    /// January 1 of this date's year.
+    public var startOfYear: CivilDate { CivilDate(year: year, month: 1, day: 1)! }
+
+    /// ISO 8601, `YYYY-MM-DD`.
+    public var description: String {
+        let (y, m, d) = components
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+    }
+
+    /// Parses a date, or a date followed by a time (whose time part is checked and then ignored).
+    public init?(parsing bytes: UnsafeRawBufferPointer) {
+        guard let timestamp = Timestamp(parsing: bytes) else { return nil }
+        self = timestamp.date
+    }
+
+    public init?(_ text: String) {
+        var text = text
+        guard let value = text.withUTF8({ CivilDate(parsing: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = value
+    }
+}
+
+/// A local date and time to the second, as seconds since 1970-01-01T00:00:00 (no time zone:
+/// exports are in China Standard Time and are compared with each other only).
+public struct Timestamp: Sendable, Hashable, Comparable {
+    public var secondsSinceEpoch: Int64
+
+    public init(secondsSinceEpoch: Int64) { self.secondsSinceEpoch = secondsSinceEpoch }
+
+    public static func < (a: Timestamp, b: Timestamp) -> Bool { a.secondsSinceEpoch < b.secondsSinceEpoch }
+
+    /// The calendar day of this moment.
+    public var date: CivilDate {
+        let days = secondsSinceEpoch >= 0 ? secondsSinceEpoch / 86400 : (secondsSinceEpoch - 86399) / 86400
+        return CivilDate(daysSinceEpoch: Int32(days))
+    }
+
+    /// Parses a date with an optional time of day; a bare date is midnight.
+    public init?(parsing bytes: UnsafeRawBufferPointer) {
+        var scanner = DateScanner(bytes: bytes)
+        scanner.skipSpaces()
+        guard let year = scanner.number(maxDigits: 4), year >= 1000 else { return nil }
+        let month: Int
+        let day: Int
+        if scanner.consume(UInt8(ascii: "-")) {
+            guard let m = scanner.number(maxDigits: 2), scanner.consume(UInt8(ascii: "-")),
+                let d = scanner.number(maxDigits: 2)
+            else { return nil }
+            (month, day) = (m, d)
+        } else if scanner.consume(UInt8(ascii: "/")) {
+            guard let m = scanner.number(maxDigits: 2), scanner.consume(UInt8(ascii: "/")),
+                let d = scanner.number(maxDigits: 2)
+            else { return nil }
+            (month, day) = (m, d)
+        } else if scanner.consume(DateScanner.nian) {
+            guard let m = scanner.number(maxDigits: 2), scanner.consume(DateScanner.yue),
+                let d = scanner.number(maxDigits: 2), scanner.consume(DateScanner.ri)
+            else { return nil }
+            (month, day) = (m, d)
+        } else {
+            return nil
+        }
+        guard let date = CivilDate(year: year, month: month, day: day) else { return nil }
+        var seconds = Int64(date.daysSinceEpoch) * 86400
+        if scanner.consume(UInt8(ascii: "T")) || scanner.consume(UInt8(ascii: " ")) {
+            scanner.skipSpaces()
+            if !scanner.atEnd {
+                guard let hour = scanner.number(maxDigits: 2), hour < 24, scanner.consume(UInt8(ascii: ":")),
+                    let minute = scanner.number(maxDigits: 2), minute < 60
+                else { return nil }
+                var second = 0
+                if scanner.consume(UInt8(ascii: ":")) {
+                    guard let s = scanner.number(maxDigits: 2), s < 60 else { return nil }
+                    second = s
+                    if scanner.consume(UInt8(ascii: ".")) { _ = scanner.number(maxDigits: 9) }
+                }
+                seconds += Int64(hour * 3600 + minute * 60 + second)
+            }
+        }
+        scanner.skipSpaces()
+        guard scanner.atEnd else { return nil }
+        secondsSinceEpoch = seconds
+    }
+
+    public init?(_ text: String) {
+        var text = text
+        guard let value = text.withUTF8({ Timestamp(parsing: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = value
+    }
+}
+
+/// A cursor over the bytes of a date, shared by the date and timestamp parsers.
+private struct DateScanner {
+    static let nian: [UInt8] = Array("年".utf8)
+    static let yue: [UInt8] = Array("月".utf8)
+    static let ri: [UInt8] = Array("日".utf8)
+
+    let bytes: UnsafeRawBufferPointer
+    var index = 0
+
+    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    var atEnd: Bool { index == bytes.count }
+
+    mutating func skipSpaces() {
+        while index < bytes.count, bytes[index] == 0x20 { index += 1 }
+    }
+
+    mutating func number(maxDigits: Int) -> Int? {
+        var value = 0
+        var digits = 0
+        while index < bytes.count, digits < maxDigits, bytes[index] &- 0x30 < 10 {
+            value = value * 10 + Int(bytes[index] &- 0x30)
+            digits += 1
+            index += 1
+        }
+        return digits == 0 ? nil : value
+    }
+
+    mutating func consume(_ byte: UInt8) -> Bool {
+        guard index < bytes.count, bytes[index] == byte else { return false }
+        index += 1
+        return true
+    }
+
+    mutating func consume(_ sequence: [UInt8]) -> Bool {
+        guard bytes.count - index >= sequence.count else { return false }
+        for (offset, byte) in sequence.enumerated() where bytes[index + offset] != byte { return false }
+        index += sequence.count
+        return true
+    }
+}
+
+func pad(_ value: Int, _ width: Int) -> String {
+    let digits = String(value)
+    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+}

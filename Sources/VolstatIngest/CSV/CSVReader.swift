@@ -1,0 +1,202 @@
+import Foundation
+public import VolstatCore
+
+/// The options of a CSV export: delimiter and quote character.
+public struct CSVDialect: Sendable, Equatable {
+    public var delimiter: UInt8
+    public var quote: UInt8
+
+    public init(delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8 = UInt8(ascii: "\"")) {
+        self.delimiter = delimiter
+        self.quote = quote
+    }
+}
+
+/// Reads a CSV file with a header row as a stream of records, in constant memory: a buffer that
+/// holds the current record and the bytes read ahead of it, grown only for a record larger than it.
+///
+/// The byte-order mark is dropped, blank lines are skipped, records whose field count differs
+/// from the header's are reported as `.ragged`, and (when asked) records with invalid UTF-8 or a
+/// replacement character from transcoding are reported as `.invalidEncoding`.
+///
+/// ```swift
+/// let reader = try CSVReader(source: FileByteSource(path: "v.csv"), name: "v.csv")
+/// while try reader.next() {
+///     if reader.problem == nil, let id = reader.value(at: 0) { ... }
+/// }
+/// ```
+public final class CSVReader: RecordReader {
+    public let name: String
+    public private(set) var fieldNames: [String] = []
+    public private(set) var line = 0
+    public private(set) var problem: RecordProblem?
+    public var bytesConsumed: Int { source.bytesConsumed }
+
+    private let source: any ByteSource
+    private let tokenizer: CSVTokenizer
+    private let checkEncoding: Bool
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var start = 0
+    private var end = 0
+    private var endOfInput = false
+    private var nextLine = 1
+    private var atStartOfInput = true
+    private var spans: [CSVTokenizer.FieldSpan] = []
+    /// Offsets and lengths of the current record's values, relative to `recordStart`.
+    private var values: [(start: Int, count: Int)] = []
+    private var recordStart = 0
+    private var allSlots: [Int] = []
+
+    /// Opens the reader and reads the header row.
+    ///
+    /// - Parameters:
+    ///   - checkEncoding: report records that are not valid UTF-8 or hold U+FFFD.
+    ///   - hasHeader: when false, fields are named `1`, `2`, ... after the first record's width.
+    public init(
+        source: any ByteSource, name: String, dialect: CSVDialect = CSVDialect(), checkEncoding: Bool = true,
+        hasHeader: Bool = true, bufferSize: Int = 1 << 20
+    ) throws {
+        self.source = source
+        self.name = name
+        self.tokenizer = CSVTokenizer(delimiter: dialect.delimiter, quote: dialect.quote)
+        self.checkEncoding = checkEncoding
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bufferSize, 64), alignment: 64)
+        if hasHeader {
+            guard try readRecord() else { return }
+            if let problem {
+                throw InputError("\(name):\(line): the header row is not valid CSV: \(problem.message)")
+            }
+            fieldNames = (0..<values.count).map { slot in
+                String(decoding: rawValue(slot), as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            }
+            allSlots = Array(0..<fieldNames.count)
+        }
+    }
+
+    deinit { buffer.deallocate() }
+
+    public var presentSlots: [Int] { allSlots }
+
+    public func value(at slot: Int) -> UnsafeRawBufferPointer? {
+        slot < values.count ? rawValue(slot) : nil
+    }
+
+    @inline(__always)
+    private func rawValue(_ slot: Int) -> UnsafeRawBufferPointer {
+        let entry = values[slot]
+        return UnsafeRawBufferPointer(
+            rebasing: buffer[(recordStart + entry.start)..<(recordStart + entry.start + entry.count)])
+    }
+
+    public func next() throws -> Bool {
+        guard try readRecord() else { return false }
+        if problem == nil {
+            if fieldNames.isEmpty {
+                fieldNames = (1...values.count).map(String.init)
+                allSlots = Array(0..<fieldNames.count)
+            } else if values.count != fieldNames.count {
+                problem = .ragged(found: values.count, expected: fieldNames.count)
+            }
+        }
+        return true
+    }
+
+    /// Reads the next non-blank record into `values`; false at the end of the input.
+    private func readRecord() throws -> Bool {
+        if atStartOfInput { try skipByteOrderMark() }
+        while true {
+            let available = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
+            let outcome = tokenizer.tokenize(available, isEndOfInput: endOfInput, fields: &spans)
+            switch outcome {
+            case .endOfInput:
+                return false
+            case .needMoreData:
+                try refill()
+            case .record(let length, let lineBreaks):
+                let begin = start
+                line = nextLine
+                nextLine += lineBreaks
+                start += length
+                if spans.count == 1 && !spans[0].quoted && spans[0].start == spans[0].end { continue }
+                recordStart = begin
+                problem = nil
+                collectValues(length: length)
+                return true
+            case .malformed(let length, let lineBreaks, let offset, let reason):
+                line = nextLine
+                nextLine += lineBreaks
+                values.removeAll(keepingCapacity: true)
+                let column = columnOf(offset: offset, recordStart: start)
+                start += length
+                switch reason {
+                case .textAfterClosingQuote:
+                    problem = .malformed(
+                        column: column,
+                        reason:
+                            "a field's closing quote is followed by text; quote the whole field and double the quotes inside it"
+                    )
+                case .unterminatedQuote:
+                    problem = .malformed(
+                        column: column, reason: "a quoted field is never closed: the file ends inside it")
+                }
+                return true
+            }
+        }
+    }
+
+    /// Drops a UTF-8 byte-order mark at the very start of the input.
+    private func skipByteOrderMark() throws {
+        atStartOfInput = false
+        while end - start < 3 && !endOfInput { try refill() }
+        if end - start >= 3, buffer[start] == 0xEF, buffer[start + 1] == 0xBB, buffer[start + 2] == 0xBF {
+            start += 3
+        }
+    }
+
+    private func collectValues(length: Int) {
+        values.removeAll(keepingCapacity: true)
+        let record = UnsafeMutableRawBufferPointer(rebasing: buffer[recordStart..<(recordStart + length)])
+        for span in spans {
+            if span.quoted {
+                values.append((span.start + 1, tokenizer.unescape(record, span)))
+            } else {
+                values.append((span.start, span.end - span.start))
+            }
+        }
+        if checkEncoding, let offset = UTF8Check.firstProblem(UnsafeRawBufferPointer(record)) {
+            problem = .invalidEncoding(column: columnOf(offset: offset, recordStart: recordStart))
+        }
+    }
+
+    /// The 1-based column of a byte offset within the record's line.
+    private func columnOf(offset: Int, recordStart: Int) -> Int {
+        var lineStart = recordStart
+        var index = recordStart
+        while index < recordStart + offset {
+            if buffer[index] == 0x0A { lineStart = index + 1 }
+            index += 1
+        }
+        return recordStart + offset - lineStart + 1
+    }
+
+    /// Moves the unread bytes to the front, grows the buffer if one record fills it, and reads more.
+    private func refill() throws {
+        if start > 0 {
+            let unread = end - start
+            if unread > 0 {
+                buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: unread)
+            }
+            start = 0
+            end = unread
+        }
+        if end == buffer.count {
+            let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 64)
+            larger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: end)
+            buffer.deallocate()
+            buffer = larger
+        }
+        let count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+        if count == 0 { endOfInput = true }
+        end += count
+    }
+}

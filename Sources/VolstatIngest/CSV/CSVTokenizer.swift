@@ -1,0 +1,163 @@
+/// The byte-level CSV tokenizer: finds the fields of one record in a buffer without copying or
+/// allocating (apart from the reusable span list). It knows nothing of files, headers or encodings.
+///
+/// RFC 4180 with the usual liberties: LF, CRLF or a lone CR ends a record; a field that starts
+/// with a quote runs to the matching quote, with `""` standing for one quote and delimiters and
+/// line breaks inside taken literally; a quote inside an unquoted field is an ordinary byte.
+public struct CSVTokenizer: Sendable {
+    public var delimiter: UInt8
+    public var quote: UInt8
+
+    public init(delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8 = UInt8(ascii: "\"")) {
+        self.delimiter = delimiter
+        self.quote = quote
+    }
+
+    /// One field of a record: byte offsets into the record, with the quotes still in place.
+    public struct FieldSpan: Sendable, Equatable {
+        public var start: Int
+        public var end: Int
+        /// The field was enclosed in quotes (which `start..<end` still includes).
+        public var quoted: Bool
+        /// The quoted field contains doubled quotes that must be collapsed.
+        public var escaped: Bool
+    }
+
+    /// The outcome of tokenizing at the start of a buffer.
+    public enum Outcome: Sendable, Equatable {
+        /// A complete record of `length` bytes (terminator included) spanning `lineBreaks` line breaks.
+        case record(length: Int, lineBreaks: Int)
+        /// The record is malformed: `length` bytes up to and including the end of its line are
+        /// skipped; `offset` is where the problem is, relative to the record's start.
+        case malformed(length: Int, lineBreaks: Int, offset: Int, reason: Malformation)
+        /// The buffer ends inside the record: give more bytes (or say it is the end of input).
+        case needMoreData
+        /// The buffer is empty and the input has ended.
+        case endOfInput
+    }
+
+    public enum Malformation: Sendable, Equatable {
+        /// A byte other than a delimiter or a line break follows a closing quote.
+        case textAfterClosingQuote
+        /// The input ends inside a quoted field.
+        case unterminatedQuote
+    }
+
+    /// Tokenizes the record at the start of `bytes` into `fields` (cleared first).
+    ///
+    /// - Parameter isEndOfInput: no bytes follow `bytes`; a record without a final line break
+    ///   is then complete.
+    public func tokenize(
+        _ bytes: UnsafeRawBufferPointer, isEndOfInput: Bool, fields: inout [FieldSpan]
+    ) -> Outcome {
+        fields.removeAll(keepingCapacity: true)
+        let count = bytes.count
+        guard count > 0 else { return isEndOfInput ? .endOfInput : .needMoreData }
+        let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let delimiter = self.delimiter
+        let quote = self.quote
+        var index = 0
+        var lineBreaks = 0
+        while true {
+            let fieldStart = index
+            if index < count && base[index] == quote {
+                // Quoted field: find the closing quote, skipping doubled quotes.
+                var escaped = false
+                var scan = index + 1
+                while true {
+                    while scan < count && base[scan] != quote {
+                        if base[scan] == 0x0A { lineBreaks += 1 }
+                        scan += 1
+                    }
+                    if scan == count {
+                        guard isEndOfInput else { return .needMoreData }
+                        return .malformed(
+                            length: count, lineBreaks: lineBreaks, offset: fieldStart, reason: .unterminatedQuote)
+                    }
+                    if scan + 1 < count && base[scan + 1] == quote {
+                        escaped = true
+                        scan += 2
+                        continue
+                    }
+                    if scan + 1 == count && !isEndOfInput { return .needMoreData }
+                    break
+                }
+                index = scan + 1
+                fields.append(FieldSpan(start: fieldStart, end: index, quoted: true, escaped: escaped))
+                if index == count { return .record(length: count, lineBreaks: lineBreaks) }
+                let next = base[index]
+                if next == delimiter {
+                    index += 1
+                    if index == count {
+                        guard isEndOfInput else { return .needMoreData }
+                        fields.append(FieldSpan(start: index, end: index, quoted: false, escaped: false))
+                        return .record(length: count, lineBreaks: lineBreaks)
+                    }
+                    continue
+                }
+                if next == 0x0A || next == 0x0D {
+                    return terminate(base, count, at: index, lineBreaks: lineBreaks, isEndOfInput: isEndOfInput)
+                }
+                // Skip the rest of the line so that reading can go on with the next record.
+                var end = index
+                while end < count && base[end] != 0x0A { end += 1 }
+                if end == count && !isEndOfInput { return .needMoreData }
+                return .malformed(
+                    length: min(end + 1, count), lineBreaks: lineBreaks + (end < count ? 1 : 0), offset: index,
+                    reason: .textAfterClosingQuote)
+            }
+            while index < count {
+                let byte = base[index]
+                if byte == delimiter || byte == 0x0A || byte == 0x0D { break }
+                index += 1
+            }
+            if index == count {
+                guard isEndOfInput else { return .needMoreData }
+                fields.append(FieldSpan(start: fieldStart, end: index, quoted: false, escaped: false))
+                return .record(length: count, lineBreaks: lineBreaks)
+            }
+            fields.append(FieldSpan(start: fieldStart, end: index, quoted: false, escaped: false))
+            if base[index] == delimiter {
+                index += 1
+                if index == count {
+                    guard isEndOfInput else { return .needMoreData }
+                    fields.append(FieldSpan(start: index, end: index, quoted: false, escaped: false))
+                    return .record(length: count, lineBreaks: lineBreaks)
+                }
+                continue
+            }
+            return terminate(base, count, at: index, lineBreaks: lineBreaks, isEndOfInput: isEndOfInput)
+        }
+    }
+
+    /// Ends a record at the line break at `index` (LF, CRLF or a lone CR).
+    @inline(__always)
+    private func terminate(
+        _ base: UnsafePointer<UInt8>, _ count: Int, at index: Int, lineBreaks: Int, isEndOfInput: Bool
+    ) -> Outcome {
+        if base[index] == 0x0D {
+            if index + 1 == count && !isEndOfInput { return .needMoreData }
+            if index + 1 < count && base[index + 1] == 0x0A {
+                return .record(length: index + 2, lineBreaks: lineBreaks + 1)
+            }
+        }
+        return .record(length: index + 1, lineBreaks: lineBreaks + 1)
+    }
+
+    /// Collapses the doubled quotes of a quoted field in place and returns the length of the
+    /// unquoted content, which then starts at `span.start + 1`.
+    public func unescape(_ record: UnsafeMutableRawBufferPointer, _ span: FieldSpan) -> Int {
+        let contentStart = span.start + 1
+        let contentEnd = span.end - 1
+        guard span.escaped else { return contentEnd - contentStart }
+        var read = contentStart
+        var write = contentStart
+        while read < contentEnd {
+            let byte = record[read]
+            record[write] = byte
+            write += 1
+            read += (byte == quote && read + 1 < contentEnd && record[read + 1] == quote) ? 2 : 1
+        }
+        return write - contentStart
+    }
+}

@@ -1,0 +1,27 @@
+import Testing
+import VolstatCore
+
+@Suite("GB/T 2260 region table")
+struct RegionTableTests {
+    @Test("the bundled table names every level")
+    func names() throws {
+        let regions = try RegionTable.bundled()
+        #expect(regions.name(of: 0) == "全国")
+        #expect(regions.name(of: 360000) == "江西省")
+        #expect(regions.name(of: 360100) == "南昌市")
+        #expect(regions.name(of: 360102) == "东湖区")
+        #expect(regions.contains(659001))
+        #expect(!regions.contains(369999))
+        #expect(!regions.contains(-1))
+        #expect(regions.allCodes.count > 3000)
+    }
+
+    @Test("codes roll up from county to nation")
+    func rollUp() {
+        #expect(RegionTable.rollUp(360102) == [0, 360000, 360100, 360102])
+        #expect(RegionTable.rollUp(360100) == [0, 360000, 360100])
+        #expect(RegionTable.rollUp(360000) == [0, 360000])
+        #expect(RegionTable.level(of: 360102) == .county)
+        #expect(RegionTable.text(0) == "000000")
+    }
+}

@@ -1,0 +1,111 @@
+import Testing
+import VolstatCore
+
+@Suite("fixed-point hours")
+struct HoursTests {
+    @Test(
+        "parses decimals exactly",
+        arguments: [
+            ("3", 300), ("3.5", 350), ("0.25", 25), (".75", 75), (" 8.00 ", 800), ("10.125", 1013),
+            ("10.124", 1012), ("24", 2400),
+        ] as [(String, Int64)])
+    func parses(text: String, hundredths: Int64) {
+        #expect(Hours(text)?.hundredths == hundredths)
+    }
+
+    @Test(
+        "rejects what is not an unsigned decimal",
+        arguments: ["", "-1", "1e3", "abc", "1.2.3", ".", "1,5", "1234567890"])
+    func rejects(text: String) {
+        #expect(Hours(text) == nil)
+    }
+
+    @Test("formats with two decimals")
+    func formats() {
+        #expect(Hours(hundredths: 123_450).formatted == "1234.50")
+        #expect(Hours(hundredths: 5).formatted == "0.05")
+    }
+}
+
+@Suite("dates and timestamps")
+struct DateTests {
+    @Test(
+        "parses the forms of provincial exports",
+        arguments: [
+            "2022-07-06", "2022/7/6", "2022年7月6日", "2022-07-06T08:00:00", "2022-07-06 08:00", "2022/07/06 23:59:59",
+        ])
+    func parses(text: String) {
+        #expect(CivilDate(text)?.description == "2022-07-06")
+    }
+
+    @Test(
+        "rejects impossible or malformed dates",
+        arguments: ["2022-02-29", "2022-13-01", "22-7-6", "2022.7.6", "2022-07-06x", "2022-07-06 25:00"])
+    func rejects(text: String) {
+        #expect(CivilDate(text) == nil)
+    }
+
+    @Test("leap days, the epoch and round trips")
+    func calendar() {
+        #expect(CivilDate(year: 2024, month: 2, day: 29) != nil)
+        #expect(CivilDate(year: 1900, month: 2, day: 29) == nil)
+        #expect(CivilDate(year: 1970, month: 1, day: 1)?.daysSinceEpoch == 0)
+        for days in stride(from: -30_000, to: 30_000, by: 97) {
+            let date = CivilDate(daysSinceEpoch: Int32(days))
+            let (y, m, d) = date.components
+            #expect(CivilDate(year: y, month: m, day: d) == date)
+        }
+    }
+
+    @Test("timestamps carry the time of day")
+    func timestamps() throws {
+        let start = try #require(Timestamp("2022-07-06 08:00:00"))
+        let end = try #require(Timestamp("2022-07-06T11:30"))
+        #expect(end.secondsSinceEpoch - start.secondsSinceEpoch == 12_600)
+        #expect(start.date.description == "2022-07-06")
+    }
+}
+
+@Suite("exact decimal formatting")
+struct DecimalFormatTests {
+    @Test(
+        "ratios round half up",
+        arguments: [
+            (1, 3, 6, "0.333333"), (2, 3, 6, "0.666667"), (1, 8, 2, "0.13"), (219, 1000, 6, "0.219000"), (5, 0, 6, ""),
+            (7, 2, 0, "4"),
+        ] as [(Int64, Int64, Int, String)])
+    func ratios(numerator: Int64, denominator: Int64, scale: Int, expected: String) {
+        #expect(DecimalFormat.ratio(numerator, denominator, scale: scale) == expected)
+    }
+}
+
+@Suite("resident identity numbers")
+struct IdentityNumberTests {
+    func validate(_ text: String) -> Result<CivilDate, ProblemBox> {
+        var text = text
+        return text.withUTF8 { ResidentIdentityNumber.validate(UnsafeRawBufferPointer($0)) }
+    }
+
+    @Test("accepts valid numbers, with X or x as check character")
+    func valid() throws {
+        #expect(try validate("11010519491231002X").get().description == "1949-12-31")
+        #expect(try validate("11010519491231002x").get().description == "1949-12-31")
+        #expect(try validate("440524188001010014").get().description == "1880-01-01")
+    }
+
+    @Test("names the problem")
+    func problems() {
+        #expect(validate("110105194912310023") == .failure(ProblemBox(.checkDigit)))
+        #expect(validate("1101051949123100") == .failure(ProblemBox(.length(16))))
+        #expect(validate("11010519491231A02X") == .failure(ProblemBox(.characters)))
+        #expect(validate("110105194913310021") == .failure(ProblemBox(.birthDate)))
+    }
+
+    @Test("upgrades 15-digit numbers and masks")
+    func legacyAndMask() {
+        var legacy = "110105491231002"
+        let upgraded = legacy.withUTF8 { ResidentIdentityNumber.upgradeLegacy(UnsafeRawBufferPointer($0)) }
+        #expect(upgraded.map { String(decoding: $0, as: UTF8.self) } == "11010519491231002X")
+        #expect(ResidentIdentityNumber.masked("36010219900101123X") == "3601**********123X")
+    }
+}

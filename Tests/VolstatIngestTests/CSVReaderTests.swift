@@ -1,0 +1,119 @@
+import Testing
+import VolstatCore
+import VolstatIngest
+
+@Suite("CSV reader")
+struct CSVReaderTests {
+    static let delimiters: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t"), UInt8(ascii: "|")]
+    static let lineEndings = ["\n", "\r\n"]
+
+    @Test("every dialect reads every quoting case", arguments: delimiters, lineEndings)
+    func dialectMatrix(delimiter: UInt8, lineEnding: String) throws {
+        let d = String(UnicodeScalar(delimiter))
+        let rows: [[String]] = [
+            ["plain", "", "中文"],
+            ["with\(d)delimiter", "with \"quote\"", "with\(lineEnding)line break"],
+            ["", "", ""],
+            ["  spaced  ", "\"", "last"],
+        ]
+        func encode(_ field: String) -> String {
+            field.contains(d) || field.contains("\"") || field.contains("\n") || field.contains("\r")
+                ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+        }
+        let text =
+            (["a", "b", "c"].joined(separator: d) + lineEnding)
+            + rows.map { $0.map(encode).joined(separator: d) + lineEnding }.joined()
+        for bufferSize in [64, 1 << 16] {
+            let result = try readCSV(text, dialect: CSVDialect(delimiter: delimiter), bufferSize: bufferSize)
+            #expect(result.header == ["a", "b", "c"])
+            #expect(result.rows == rows)
+            #expect(result.problems.isEmpty)
+        }
+    }
+
+    @Test("a final record without a line break, and a trailing empty field")
+    func endOfInput() throws {
+        let result = try readCSV("a,b\n1,\n2,3")
+        #expect(result.rows == [["1", ""], ["2", "3"]])
+    }
+
+    @Test("blank lines are skipped but still counted in line numbers")
+    func blankLines() throws {
+        let result = try readCSV("a,b\n\n1,2\n\r\n3\n")
+        #expect(result.rows == [["1", "2"]])
+        #expect(result.problems.map(\.line) == [5])
+    }
+
+    @Test("a byte-order mark is dropped, also before a quoted header")
+    func byteOrderMark() throws {
+        let result = try readCSV([0xEF, 0xBB, 0xBF] + Array("\"id\",name\n1,x\n".utf8))
+        #expect(result.header == ["id", "name"])
+        #expect(result.rows == [["1", "x"]])
+    }
+
+    @Test("ragged rows and stray quotes are reported with their line; reading goes on")
+    func problems() throws {
+        let result = try readCSV("a,b\n1,2,3\n\"x\"y,2\n4\n\"multi\nline\",5\n6,7\n")
+        #expect(result.rows == [["multi\nline", "5"], ["6", "7"]])
+        #expect(result.problems.map(\.line) == [2, 3, 4])
+        #expect(result.problems.map(\.code) == ["row.ragged", "row.malformed", "row.ragged"])
+    }
+
+    @Test("an unterminated quote at the end of the input is one malformed record")
+    func unterminatedQuote() throws {
+        let result = try readCSV("a,b\n1,2\n3,\"open\n4,5\n")
+        #expect(result.rows == [["1", "2"]])
+        #expect(result.problems.map(\.line) == [3])
+        #expect(result.problems.map(\.code) == ["row.malformed"])
+    }
+
+    @Test("invalid UTF-8 is reported as encoding.invalid with its column")
+    func invalidUTF8() throws {
+        let reader = try CSVReader(
+            source: MemoryByteSource(Array("a,b\n1,".utf8) + [0xC3, 0x28] + Array("\n2,ok\n".utf8)), name: "t.csv")
+        #expect(try reader.next())
+        #expect(reader.problem == .invalidEncoding(column: 3))
+        #expect(try reader.next())
+        #expect(reader.problem == nil)
+    }
+
+    @Test("a record larger than the buffer grows it")
+    func hugeRecord() throws {
+        let big = String(repeating: "x", count: 10_000)
+        let result = try readCSV("a,b\n\"\(big)\",\(big)\n1,2\n", bufferSize: 64)
+        #expect(result.rows == [[big, big], ["1", "2"]])
+    }
+
+    @Test("the header of an empty file is empty and there are no records")
+    func emptyFile() throws {
+        let result = try readCSV("")
+        #expect(result.header.isEmpty)
+        #expect(result.rows.isEmpty)
+    }
+}
+
+@Suite("CSV tokenizer")
+struct CSVTokenizerTests {
+    @Test("asks for more data rather than guess at a buffer's end")
+    func needsMoreData() {
+        let tokenizer = CSVTokenizer()
+        var fields: [CSVTokenizer.FieldSpan] = []
+        for partial in ["1,2", "\"a,b", "\"a\"", "1,2\r", "1,"] {
+            let outcome = Array(partial.utf8).withUnsafeBytes {
+                tokenizer.tokenize($0, isEndOfInput: false, fields: &fields)
+            }
+            #expect(outcome == .needMoreData, "\(partial.debugDescription)")
+        }
+    }
+
+    @Test("collapses doubled quotes in place")
+    func unescape() {
+        let tokenizer = CSVTokenizer()
+        var fields: [CSVTokenizer.FieldSpan] = []
+        var bytes = Array("\"say \"\"hi\"\"\"\n".utf8)
+        let outcome = bytes.withUnsafeBytes { tokenizer.tokenize($0, isEndOfInput: false, fields: &fields) }
+        #expect(outcome == .record(length: bytes.count, lineBreaks: 1))
+        let length = bytes.withUnsafeMutableBytes { tokenizer.unescape($0, fields[0]) }
+        #expect(String(decoding: bytes[1..<(1 + length)], as: UTF8.self) == "say \"hi\"")
+    }
+}
