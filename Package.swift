@@ -54,7 +54,7 @@ var targets: [Target] = [
     .executableTarget(
         name: "volstat",
         dependencies: [
-            "VolstatCore", "VolstatIngest", "VolstatPipeline",
+            "VolstatCore", "VolstatIngest", "VolstatValidate", "VolstatPipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]

@@ -1,0 +1,104 @@
+import Foundation
+public import VolstatCore
+
+/// Reads one source file as canonical rows: resolves each canonical field to a column of the
+/// reader, applies the `values` mapping, trims spaces, and replaces the identity number by its
+/// `IdentityCheck` (the raw number never leaves this type).
+public final class CanonicalRowReader: CanonicalRow {
+    public let dataset: Dataset
+    public var file: String { reader.name }
+    public var line: Int { reader.line }
+    public private(set) var identity: IdentityCheck?
+    /// Why the record could not be read at all (ragged, malformed, invalid encoding).
+    public var problem: RecordProblem? { reader.problem }
+    public var bytesConsumed: Int { reader.bytesConsumed }
+
+    private let reader: any RecordReader
+    private let slots: [Int]
+    private let names: [String]
+    private let mappedValues: [[String: Range<Int>]?]
+    private let mappedBytes: ByteArena
+    private let pseudonymiser: Pseudonymiser?
+    private let legacy: LegacyIdentityPolicy
+    private let identityField: Int?
+
+    /// - Throws: `MappingError` when a required field has no column in the source.
+    public init(
+        reader: any RecordReader, mapping: FieldMapping, pseudonymiser: Pseudonymiser?,
+        legacy: LegacyIdentityPolicy = .convert
+    ) throws {
+        self.reader = reader
+        self.dataset = mapping.dataset
+        self.pseudonymiser = pseudonymiser
+        self.legacy = legacy
+        names = mapping.sourceNames
+        var slotOfName: [String: Int] = [:]
+        for (slot, name) in reader.fieldNames.enumerated() where slotOfName[name] == nil { slotOfName[name] = slot }
+        slots = names.map { slotOfName[$0] ?? -1 }
+        let missing = zip(mapping.dataset.fields, slots).filter { field, slot in
+            slot < 0 && mapping.dataset.requiredFields.contains(field)
+        }
+        if !missing.isEmpty {
+            let list = missing.map { "\($0.0) (looked for '\(mapping.names[$0.0] ?? $0.0)')" }.joined(separator: ", ")
+            let found = reader.fieldNames.prefix(30).joined(separator: ", ")
+            throw MappingError(
+                message:
+                    "\(reader.name): no column for required field\(missing.count == 1 ? "" : "s") \(list); "
+                    + "the file has: \(found). Map the source's name under `columns` (CSV) or `fields` (XML)."
+            )
+        }
+        let arena = ByteArena()
+        mappedValues = mapping.dataset.fields.map { field in
+            guard let table = mapping.values[field] else { return nil }
+            var ranges: [String: Range<Int>] = [:]
+            for (source, canonical) in table {
+                let start = arena.count
+                var canonical = canonical
+                canonical.withUTF8 { arena.append(UnsafeRawBufferPointer($0)) }
+                ranges[source.trimmingCharacters(in: .whitespaces)] = start..<arena.count
+            }
+            return ranges
+        }
+        mappedBytes = arena
+        identityField = mapping.dataset.fields.firstIndex(of: "id_number")
+    }
+
+    /// Advances to the next row; false at the end of the file.
+    public func next() throws -> Bool {
+        guard try reader.next() else { return false }
+        identity = nil
+        if reader.problem == nil, let identityField, let pseudonymiser, let raw = rawValue(identityField),
+            raw.count > 0
+        {
+            identity = pseudonymiser.check(raw, legacy: legacy)
+        }
+        return true
+    }
+
+    public func value(_ field: Int) -> UnsafeRawBufferPointer? {
+        guard field != identityField, let raw = rawValue(field) else { return nil }
+        guard let table = mappedValues[field], raw.count > 0 else { return raw }
+        let key = String(decoding: raw, as: UTF8.self)
+        guard let range = table[key] else { return raw }
+        return mappedBytes.bytes(start: range.lowerBound, count: range.count)
+    }
+
+    /// Whether the row has a non-empty identity number (which `value` never returns).
+    public var hasIdentityNumber: Bool {
+        guard let identityField, let raw = rawValue(identityField) else { return false }
+        return raw.count > 0
+    }
+
+    public func sourceName(_ field: Int) -> String { names[field] }
+
+    /// A field's bytes without surrounding spaces, before value mapping.
+    private func rawValue(_ field: Int) -> UnsafeRawBufferPointer? {
+        let slot = slots[field]
+        guard slot >= 0, let bytes = reader.value(at: slot) else { return nil }
+        var start = 0
+        var end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import VolstatCore
+import VolstatIngest
+import VolstatPublish
+import VolstatValidate
+
+/// The ingest stage: finds each source's files, opens them as canonical rows (decompressing,
+/// transcoding, mapping, pseudonymising) and hands every row to the validate stage, and every
+/// accepted row to the aggregate stage.
+struct IngestStage {
+    /// One input file and the source it belongs to.
+    struct Input {
+        var source: PipelineConfig.Source
+        /// The index of the source in the pipeline file (duplicates are judged per source).
+        var sourceIndex: Int
+        var path: String
+        var sha256: String
+        var bytes: Int
+    }
+
+    let pseudonymiser: Pseudonymiser
+    let policy: ValidationPolicy
+    let pipelineFile: String
+
+    /// Expands every source's glob and hashes every file. Volunteers come first, so that service
+    /// records can be matched against the registry. A glob that matches nothing is a
+    /// configuration error.
+    static func plan(_ config: PipelineConfig) throws -> [Input] {
+        var inputs: [Input] = []
+        for (index, source) in config.sources.enumerated() {
+            let files = SourceFiles.expand(source.path, pipelineFile: config.file)
+            guard !files.isEmpty else {
+                throw ConfigurationError(
+                    file: config.file, keyPath: "\(source.keyPath).path",
+                    problem:
+                        "'\(source.path)' matches no file (looked in \(FileManager.default.currentDirectoryPath) and beside the pipeline file)"
+                )
+            }
+            for path in files {
+                let digest: (digest: String, bytes: Int)
+                do {
+                    digest = try Digest.sha256(file: path)
+                } catch {
+                    throw InputError("\(path): cannot read: \(error.localizedDescription)")
+                }
+                inputs.append(
+                    Input(source: source, sourceIndex: index, path: path, sha256: digest.digest, bytes: digest.bytes))
+            }
+        }
+        let order: [Dataset: Int] = [.volunteers: 0, .serviceRecords: 1]
+        return inputs.enumerated().sorted { a, b in
+            let (left, right) = (order[a.element.source.dataset] ?? 9, order[b.element.source.dataset] ?? 9)
+            return left != right ? left < right : a.offset < b.offset
+        }.map(\.element)
+    }
+
+    /// Reads one file to its end. A file that cannot be read from some point on counts as one
+    /// `file.unreadable` error and adds nothing to the statistics; a required column missing from
+    /// its header stops the run as a configuration error.
+    func read(
+        _ input: Input, ordinal: Int32, validator: Validator, aggregate: inout AggregateStage, report: ValidationReport
+    ) throws {
+        report.begin(file: input.path, dataset: input.source.dataset, sha256: input.sha256, bytes: input.bytes)
+        let checkpoint = aggregate.checkpoint
+        let firstRegistration = validator.registrationCount
+        do {
+            let rows = try open(input)
+            while try rows.next() {
+                if let problem = rows.problem {
+                    validator.rejectUnreadable(
+                        rows, rule: Rule.named(problem.ruleCode) ?? .rowMalformed, message: problem.message,
+                        column: problem.column)
+                    continue
+                }
+                switch rows.dataset {
+                case .volunteers:
+                    if let facts = validator.check(
+                        volunteer: rows, identity: rows.identity, platform: Int32(input.sourceIndex))
+                    {
+                        aggregate.add(facts)
+                    }
+                case .serviceRecords:
+                    if let facts = validator.check(serviceRecord: rows, file: ordinal) {
+                        aggregate.add(facts)
+                    }
+                default:
+                    continue
+                }
+            }
+            aggregate.commitFile()
+        } catch let error as MappingError {
+            throw ConfigurationError(file: pipelineFile, keyPath: input.source.keyPath, problem: error.message)
+        } catch let error as any VolstatFailure where error.kind == .input {
+            report.fail(file: input.path, message: error.message)
+            aggregate.rollBack(to: checkpoint)
+            validator.forget(registrationsFrom: firstRegistration, serviceRecordsOfFile: ordinal)
+        }
+    }
+
+    private func open(_ input: Input) throws -> CanonicalRowReader {
+        let source = input.source
+        let reader = try RecordReaders.open(
+            path: input.path, format: source.format, encoding: source.encoding, dialect: source.dialect,
+            recordElement: source.recordElement ?? (source.format == .xml ? "record" : nil),
+            fields: source.format == .xml ? source.mapping.sourceNames : nil)
+        return try CanonicalRowReader(
+            reader: reader, mapping: source.mapping, pseudonymiser: pseudonymiser, legacy: policy.legacyIdentityNumbers)
+    }
+}

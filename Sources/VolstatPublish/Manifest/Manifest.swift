@@ -1,0 +1,100 @@
+import Crypto
+import Foundation
+
+/// `manifest.json`: every output file with its size and SHA-256, every input with its SHA-256,
+/// and the row counts of each stage. It holds no time stamps, so that the same inputs give a
+/// byte-identical manifest.
+public struct Manifest: Sendable, Codable, Equatable {
+    public struct FileEntry: Sendable, Codable, Equatable {
+        public var path: String
+        public var bytes: Int
+        public var sha256: String
+
+        public init(path: String, bytes: Int, sha256: String) {
+            self.path = path
+            self.bytes = bytes
+            self.sha256 = sha256
+        }
+    }
+
+    public struct StageCounts: Sendable, Codable, Equatable {
+        public var ingest: [String: Int]
+        public var validate: [String: Int]
+        public var aggregate: [String: Int]
+        public var publish: [String: Int]
+
+        public init(ingest: [String: Int], validate: [String: Int], aggregate: [String: Int], publish: [String: Int]) {
+            self.ingest = ingest
+            self.validate = validate
+            self.aggregate = aggregate
+            self.publish = publish
+        }
+    }
+
+    public var pipeline: String
+    public var asOf: String
+    public var volstatVersion: String
+    public var inputs: [FileEntry]
+    public var outputs: [FileEntry]
+    public var rows: StageCounts
+
+    enum CodingKeys: String, CodingKey {
+        case pipeline, inputs, outputs, rows
+        case asOf = "as_of"
+        case volstatVersion = "volstat_version"
+    }
+
+    public init(
+        pipeline: String, asOf: String, volstatVersion: String, inputs: [FileEntry], outputs: [FileEntry],
+        rows: StageCounts
+    ) {
+        self.pipeline = pipeline
+        self.asOf = asOf
+        self.volstatVersion = volstatVersion
+        self.inputs = inputs
+        self.outputs = outputs
+        self.rows = rows
+    }
+
+    /// Pretty-printed JSON with sorted keys and a final line break.
+    public func json() throws -> [UInt8] { try JSONOutput.encode(self) }
+}
+
+/// Deterministic JSON: sorted keys, two-space indentation, a final line break, no escaped slashes.
+public enum JSONOutput {
+    public static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value)) + [0x0A]
+    }
+}
+
+/// SHA-256 of bytes and files, as lowercase hex.
+public enum Digest {
+    public static func sha256(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
+
+    /// Hashes a file in 1 MiB chunks; returns the digest and the size.
+    public static func sha256(file path: String) throws -> (digest: String, bytes: Int) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var size = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(data: chunk)
+            size += chunk.count
+        }
+        return (hex(hasher.finalize()), size)
+    }
+
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in digest {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

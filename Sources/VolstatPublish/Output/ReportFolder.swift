@@ -1,0 +1,60 @@
+public import Foundation
+import VolstatCore
+
+/// Writes a run's outputs into a staging folder beside the final one and moves it into place at
+/// the end, so that readers see either the previous complete report or the new complete one.
+///
+/// Layout: `OUT/NAME/AS_OF/` (the final folder) and `OUT/NAME/.staging-AS_OF-PID/` while writing.
+public final class ReportFolder {
+    public let final: URL
+    public let staging: URL
+    public private(set) var written: [(path: String, bytes: [UInt8])] = []
+    private let fileManager = FileManager.default
+
+    public init(final: URL) throws {
+        self.final = final
+        let parent = final.deletingLastPathComponent()
+        staging = parent.appendingPathComponent(".staging-\(final.lastPathComponent)-\(getpid())")
+        do {
+            try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
+            if fileManager.fileExists(atPath: staging.path) { try fileManager.removeItem(at: staging) }
+            try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
+        } catch {
+            throw OutputError("cannot create the output folder \(parent.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes a file under the staging folder (`relative` may contain subfolders).
+    public func write(_ relative: String, _ bytes: [UInt8]) throws {
+        let url = staging.appendingPathComponent(relative)
+        do {
+            try fileManager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(bytes).write(to: url)
+        } catch {
+            throw OutputError("cannot write \(url.path): \(error.localizedDescription)")
+        }
+        written.append((relative, bytes))
+    }
+
+    public func write(_ relative: String, text: String) throws { try write(relative, Array(text.utf8)) }
+
+    /// Moves the staging folder into place, replacing a previous report of the same day.
+    public func publish() throws {
+        let previous = final.deletingLastPathComponent().appendingPathComponent(
+            ".previous-\(final.lastPathComponent)-\(getpid())")
+        do {
+            if fileManager.fileExists(atPath: final.path) {
+                try fileManager.moveItem(at: final, to: previous)
+            }
+            try fileManager.moveItem(at: staging, to: final)
+            if fileManager.fileExists(atPath: previous.path) { try fileManager.removeItem(at: previous) }
+        } catch {
+            throw OutputError("cannot move the report into \(final.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Removes the staging folder after a failure.
+    public func abandon() {
+        try? fileManager.removeItem(at: staging)
+    }
+}

@@ -1,0 +1,33 @@
+public import VolstatCore
+
+/// What a rule's finding does to a row.
+public enum Severity: String, Sendable, Codable {
+    /// The row is rejected and written to the reject file.
+    case error
+    /// The row is kept; the finding is counted.
+    case warning
+    /// The rule is not checked.
+    case off
+}
+
+/// How strict validation is: the severity of each rule, the reject-rate thresholds, and the
+/// reference data that rules consult. Built from the pipeline file's `validate` section.
+public struct ValidationPolicy: Sendable {
+    /// Severity per rule code; rules not listed are errors.
+    public var severities: [String: Severity] = [:]
+    /// Largest share of rows that may be rejected overall (nil: no limit).
+    public var maxRejectRate: Double?
+    /// Largest share of rows that one rule may reject, by rule code.
+    public var maxRejectRateByRule: [String: Double] = [:]
+    /// How many files may be unreadable before the run fails.
+    public var maxUnreadableFiles = 0
+    /// Retired region codes and their successors (e.g. a county merged into a district).
+    public var retiredRegions: [RegionCode: RegionCode] = [:]
+    public var legacyIdentityNumbers: LegacyIdentityPolicy = .convert
+    /// Accepted ages at registration, in whole years.
+    public var ageRange: ClosedRange<Int> = 14...100
+
+    public init() {}
+
+    public func severity(_ rule: Rule) -> Severity { severities[rule.code] ?? .error }
+}
