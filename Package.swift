@@ -71,7 +71,7 @@ var targets: [Target] = [
     .testTarget(name: "VolstatPublishTests", dependencies: ["VolstatPublish", "VolstatCompression"]),
     .testTarget(
         name: "VolstatPipelineTests",
-        dependencies: ["VolstatPipeline", "VolstatCompression", "VolstatTestSupport"]
+        dependencies: ["VolstatPipeline", "VolstatValidate", "VolstatCompression", "VolstatTestSupport"]
     ),
     .testTarget(
         name: "VolstatCLITests",

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import VolstatCompression
+import VolstatTestSupport
+
+@Suite("volstat run")
+struct RunCommandTests {
+    @Test("the Jiangxi sample gives the reference implementation's by_region table, figures and manifest")
+    func jiangxiSample() throws {
+        let workdir = try Workdir()
+        let result = try volstat(["run", "pipelines/jiangxi.yaml", "--out", workdir.path], environment: testKey)
+        #expect(result.status == 0, "\(result.standardError)")
+        let report = workdir.url.appendingPathComponent("jiangxi/2022-12-31")
+        let table = try gunzipText(report.appendingPathComponent("tables/by_region.csv.gz"))
+        #expect(
+            table.hasPrefix(
+                "region_code,region_name,level,registered,new_registrations,party_members,party_member_share,political_status_unknown,total_hours,hours_per_capita,active,activity_rate,registered_share_of_population\n000000,全国,national,"
+            ))
+        if let reference = try referenceByRegion(pipeline: "pipelines/jiangxi.yaml", asOf: "2022-12-31") {
+            #expect(table == reference)
+        }
+        let figures = try String(contentsOf: report.appendingPathComponent("figures.md"), encoding: .utf8)
+        #expect(figures.contains("| 党员占比 | 21.9% |"))
+        #expect(figures.contains("| 占常住人口比例 | 15.6% |"))
+        let manifest =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: report.appendingPathComponent("manifest.json")))
+            as? [String: Any]
+        let outputs = (manifest?["outputs"] as? [[String: Any]])?.compactMap { $0["path"] as? String }
+        #expect(outputs == ["figures.md", "tables/by_region.csv.gz", "validation.json"])
+        #expect(result.standardError.contains("report: \(report.path)"))
+    }
+
+    @Test("the same inputs twice give byte-identical tables and manifest")
+    func reproducible() throws {
+        let first = try Workdir()
+        let second = try Workdir()
+        for folder in [first, second, first] {
+            let result = try volstat(["run", "pipelines/jiangxi.yaml", "--out", folder.path], environment: testKey)
+            #expect(result.status == 0)
+        }
+        let a = try filesUnder(first.url.appendingPathComponent("jiangxi/2022-12-31"))
+        let b = try filesUnder(second.url.appendingPathComponent("jiangxi/2022-12-31"))
+        #expect(a.keys.sorted() == b.keys.sorted())
+        #expect(a == b)
+        let leftovers = try FileManager.default.contentsOfDirectory(
+            atPath: first.url.appendingPathComponent("jiangxi").path)
+        #expect(leftovers == ["2022-12-31"])
+    }
+
+    @Test("no identity number of the input appears anywhere under the output folder")
+    func noIdentityNumbers() throws {
+        let workdir = try Workdir()
+        let result = try volstat(["run", "pipelines/jiangxi.yaml", "--out", workdir.path], environment: testKey)
+        #expect(result.status == 0)
+        let extract = try volstat(["extract", "sample-data/jiangxi/volunteers-2022.csv"])
+        let numbers = extract.standardOutput.split(separator: "\n").compactMap { line -> String? in
+            guard let range = line.range(of: "\"身份证号\":\"") else { return nil }
+            return String(line[range.upperBound...].prefix(18))
+        }
+        #expect(numbers.count == 3000)
+        var texts: [String] = [result.standardOutput, result.standardError]
+        for (path, data) in try filesUnder(workdir.url) {
+            texts.append(
+                path.hasSuffix(".gz")
+                    ? String(decoding: try Gunzip.decompress([UInt8](data)), as: UTF8.self)
+                    : String(decoding: data, as: UTF8.self))
+        }
+        let everything = texts.joined(separator: "\n")
+        let leaked = numbers.filter { everything.contains($0) || everything.contains($0.prefix(17)) }
+        #expect(leaked.isEmpty)
+    }
+
+    @Test("without a key the run stops with a clear message and exit 2")
+    func missingKey() throws {
+        let workdir = try Workdir()
+        let result = try volstat(
+            ["run", "pipelines/jiangxi.yaml", "--out", workdir.path],
+            environment: ["VOLSTAT_KEY": "", "VOLSTAT_KEY_FILE": ""])
+        #expect(result.status == 2)
+        #expect(result.standardError.hasPrefix("volstat: error: no pseudonymisation key: set VOLSTAT_KEY"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: workdir.path).isEmpty)
+    }
+}
