@@ -1,0 +1,189 @@
+import Testing
+import VolstatCore
+import VolstatValidate
+
+/// A canonical row held in memory, for driving the validator directly.
+final class TestRow: CanonicalRow {
+    let dataset: Dataset
+    let file = "test.csv"
+    var line = 1
+    var values: [String: String]
+    var identity: IdentityCheck?
+    private var storage: [[UInt8]] = []
+
+    init(_ dataset: Dataset, _ values: [String: String], identity: IdentityCheck? = nil) {
+        self.dataset = dataset
+        self.values = values
+        self.identity = identity
+        storage = dataset.fields.map { Array((values[$0] ?? "").utf8) }
+    }
+
+    func value(_ field: Int) -> UnsafeRawBufferPointer? {
+        storage[field].withUnsafeBytes { UnsafeRawBufferPointer(start: $0.baseAddress, count: $0.count) }
+    }
+
+    func sourceName(_ field: Int) -> String { "col_" + dataset.fields[field] }
+}
+
+@Suite("validator")
+struct ValidatorTests {
+    let regions = try! RegionTable.bundled()
+    let today = CivilDate("2026-11-23")!
+
+    func validator(_ policy: ValidationPolicy = ValidationPolicy()) -> Validator {
+        Validator(policy: policy, regions: regions, today: today, report: ValidationReport(), rejects: RejectSink())
+    }
+
+    func person(_ n: UInt64) -> IdentityCheck {
+        IdentityCheck(personKey: PersonKey(high: n, low: n), birthDate: CivilDate("1990-01-01"))
+    }
+
+    func volunteer(
+        _ id: String, region: String = "360102", date: String = "2022-01-01", extra: [String: String] = [:]
+    )
+        -> TestRow
+    {
+        var values = ["source_id": id, "region_code": region, "registered_at": date]
+        for (key, value) in extra { values[key] = value }
+        return TestRow(.volunteers, values)
+    }
+
+    @Test("a clean volunteer row becomes typed facts")
+    func accepts() throws {
+        let v = validator()
+        let row = volunteer(
+            "A", extra: ["political_status": "02", "gender": "F", "household": "rural", "status": "active"])
+        let facts = try #require(v.check(volunteer: row, identity: person(1), platform: 0))
+        #expect(facts.registration == 0)
+        #expect(facts.region == 360102)
+        #expect(facts.politicalStatus == 2)
+        #expect(facts.gender == 2)
+        #expect(facts.household == 1)
+        #expect(!facts.deregistered)
+        #expect(v.report.rowsAccepted == 0)
+    }
+
+    @Test(
+        "each fault is rejected under its rule",
+        arguments: [
+            (["region_code": "369999"], "region_code.unknown"),
+            (["region_code": "36-102"], "region_code.format"),
+            (["registered_at": "2022-02-30"], "date.format"),
+            (["registered_at": "2027-01-01"], "date.future"),
+            (["political_status": "14"], "political_status.unknown"),
+            (["gender": "X"], "gender.unknown"),
+            (["education": "50"], "education.unknown"),
+            (["status": "gone"], "status.unknown"),
+            (["birth_date": "2015-01-01"], "birth_date.age_out_of_range"),
+            (["source_id": ""], "field.missing"),
+        ] as [([String: String], String)])
+    func rejects(change: [String: String], rule: String) {
+        let v = validator()
+        v.report.begin(file: "test.csv", dataset: .volunteers, sha256: "", bytes: 0)
+        var values = ["source_id": "A", "region_code": "360102", "registered_at": "2022-01-01"]
+        for (key, value) in change { values[key] = value }
+        #expect(v.check(volunteer: TestRow(.volunteers, values), identity: person(1), platform: 0) == nil)
+        #expect(v.report.rejectedByRule == [rule: 1])
+        #expect(v.rejects.counts[.volunteers] == 1)
+    }
+
+    @Test("identity problems are rejected with the masked number only")
+    func identity() {
+        let v = validator()
+        v.report.begin(file: "test.csv", dataset: .volunteers, sha256: "", bytes: 0)
+        let bad = IdentityCheck(problem: .checkDigit, masked: "3601**********1234")
+        #expect(v.check(volunteer: volunteer("A"), identity: bad, platform: 0) == nil)
+        #expect(v.check(volunteer: volunteer("B"), identity: nil, platform: 0) == nil)
+        #expect(v.report.rejectedByRule == ["id_number.check_digit": 1, "field.missing": 1])
+    }
+
+    @Test("a warning keeps the row and counts it; off does not check")
+    func severities() {
+        var policy = ValidationPolicy()
+        policy.severities = ["date.future": .warning, "region_code.unknown": .off]
+        let v = validator(policy)
+        v.report.begin(file: "test.csv", dataset: .volunteers, sha256: "", bytes: 0)
+        #expect(v.check(volunteer: volunteer("A", date: "2027-05-05"), identity: person(1), platform: 0) != nil)
+        #expect(v.report.warningsByRule == ["date.future": 1])
+        #expect(v.check(volunteer: volunteer("B", region: "369999"), identity: person(2), platform: 0) == nil)
+        #expect(v.report.rejectedByRule.isEmpty)
+    }
+
+    @Test("duplicates keep the first; the same person on another platform is fine")
+    func duplicates() {
+        let v = validator()
+        v.report.begin(file: "test.csv", dataset: .volunteers, sha256: "", bytes: 0)
+        #expect(v.check(volunteer: volunteer("A"), identity: person(1), platform: 0) != nil)
+        #expect(v.check(volunteer: volunteer("A"), identity: person(2), platform: 0) == nil)
+        #expect(v.check(volunteer: volunteer("B"), identity: person(1), platform: 0) == nil)
+        #expect(v.check(volunteer: volunteer("C"), identity: person(1), platform: 1) != nil)
+        #expect(v.report.rejectedByRule == ["record.duplicate": 1, "person.duplicate": 1])
+    }
+
+    @Test("service records: hours, dates, references and duplicates")
+    func serviceRecords() {
+        let v = validator()
+        v.report.begin(file: "test.csv", dataset: .volunteers, sha256: "", bytes: 0)
+        _ = v.check(volunteer: volunteer("A"), identity: person(1), platform: 0)
+        _ = v.check(volunteer: volunteer("R", region: "000001"), identity: person(2), platform: 0)
+        v.report.begin(file: "test.csv", dataset: .serviceRecords, sha256: "", bytes: 0)
+        func record(
+            _ id: String, _ volunteer: String, _ hours: String, end: String = "2022-06-01 18:00", verified: String = "是"
+        )
+            -> ServiceFacts?
+        {
+            let row = TestRow(
+                .serviceRecords,
+                [
+                    "record_id": id, "volunteer_id": volunteer, "hours": hours, "started_at": "2022-06-01 08:00",
+                    "ended_at": end, "verified": verified,
+                ])
+            return v.check(serviceRecord: row, file: 1)
+        }
+        let facts = record("1", "A", "2.5", verified: "否")
+        #expect(facts?.hours == Hours(hundredths: 250))
+        #expect(facts?.verified == false)
+        #expect(record("1", "A", "1") == nil)
+        #expect(record("2", "A", "0") == nil)
+        #expect(record("3", "A", "24.5") == nil)
+        #expect(record("4", "A", "9", end: "2022-06-01 12:00") == nil)
+        #expect(record("5", "A", "1", end: "2022-05-01 12:00") == nil)
+        #expect(record("6", "Z", "1") == nil)
+        #expect(record("7", "R", "1") == nil)
+        #expect(record("8", "A", "1", verified: "maybe") == nil)
+        #expect(
+            v.report.files[1].rejectedByRule == [
+                "record.duplicate": 1, "hours.out_of_range": 2, "hours.exceeds_span": 1, "date.order": 1,
+                "reference.unknown_volunteer": 1, "reference.rejected_volunteer": 1, "verified.unknown": 1,
+            ])
+    }
+
+    @Test("thresholds measure shares of all rows read")
+    func thresholds() {
+        var policy = ValidationPolicy()
+        policy.maxRejectRate = 0.3
+        policy.maxRejectRateByRule = ["region_code.unknown": 0.1]
+        let v = validator(policy)
+        v.report.begin(file: "test.csv", dataset: .volunteers, sha256: "", bytes: 0)
+        for index in 0..<8 {
+            _ = v.check(volunteer: volunteer("A\(index)"), identity: person(UInt64(index)), platform: 0)
+        }
+        for index in 0..<2 {
+            _ = v.check(
+                volunteer: volunteer("B\(index)", region: "369999"), identity: person(UInt64(100 + index)), platform: 0)
+        }
+        let results = v.report.evaluate(policy)
+        #expect(results.map(\.subject) == ["unreadable_files", "overall", "region_code.unknown"])
+        #expect(results.map(\.passed) == [true, true, false])
+        #expect(results[2].measured == 0.2)
+        #expect(!v.report.passed)
+    }
+
+    @Test("identity-like text is masked wherever it appears")
+    func privacy() {
+        #expect(
+            PrivacyFilter.mask("id 36010219900101123X and 360102850505051.")
+                == "id 3601**********123X and 3601*******5051.")
+        #expect(PrivacyFilter.mask("JX00001234 and 2022-07-06") == "JX00001234 and 2022-07-06")
+    }
+}
