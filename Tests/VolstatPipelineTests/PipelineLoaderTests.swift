@@ -70,6 +70,10 @@ struct PipelineLoaderTests {
                 "p.yaml:4:20: validate.rules.id.bad: unknown rule code; expected one of \(Rules.codes)"
             ),
             ("name: x\nsources: [\n", "p.yaml: not valid YAML: did not find expected node content at line 3, column 1"),
+            (
+                "name: x\nsources:\n  - {dataset: volunteers, path: a.csv}\nvalidate: {rules: {id_number.check_digit: warning}}\n",
+                "p.yaml:4:43: validate.rules.id_number.check_digit: cannot be warning: a row that breaks it cannot be counted at all; rules that can be warnings or off: \(Rules.adjustable)"
+            ),
         ])
     func mistakes(text: String, message: String) {
         #expect {
@@ -89,4 +93,5 @@ struct PipelineLoaderTests {
 /// The rule codes as the loader lists them.
 enum Rules {
     static let codes = Rule.all.map(\.code).joined(separator: ", ")
+    static let adjustable = Rule.all.filter(\.isAdjustable).map(\.code).joined(separator: ", ")
 }

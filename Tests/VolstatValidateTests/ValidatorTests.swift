@@ -97,16 +97,19 @@ struct ValidatorTests {
         #expect(v.report.rejectedByRule == ["id_number.check_digit": 1, "field.missing": 1])
     }
 
-    @Test("a warning keeps the row and counts it; off does not check")
+    @Test("a warning keeps the row and counts it; off does not check; structural rules stay errors")
     func severities() {
         var policy = ValidationPolicy()
-        policy.severities = ["date.future": .warning, "region_code.unknown": .off]
+        policy.severities = ["date.future": .warning, "gender.unknown": .off, "region_code.unknown": .off]
         let v = validator(policy)
         v.report.begin(file: "test.csv", dataset: .volunteers, sha256: "", bytes: 0)
         #expect(v.check(volunteer: volunteer("A", date: "2027-05-05"), identity: person(1), platform: 0) != nil)
         #expect(v.report.warningsByRule == ["date.future": 1])
-        #expect(v.check(volunteer: volunteer("B", region: "369999"), identity: person(2), platform: 0) == nil)
+        let odd = v.check(volunteer: volunteer("B", extra: ["gender": "X"]), identity: person(2), platform: 0)
+        #expect(odd?.gender == 0)
         #expect(v.report.rejectedByRule.isEmpty)
+        #expect(v.check(volunteer: volunteer("C", region: "369999"), identity: person(3), platform: 0) == nil)
+        #expect(v.report.rejectedByRule == ["region_code.unknown": 1])
     }
 
     @Test("duplicates keep the first; the same person on another platform is fine")

@@ -229,6 +229,12 @@ public enum PipelineLoader {
                     throw reader.error(
                         value, "validate.rules.\(code)", "'\(text)' is not a severity; expected error, warning or off")
                 }
+                if severity != .error, let rule = Rule.named(code), !rule.isAdjustable {
+                    throw reader.error(
+                        value, "validate.rules.\(code)",
+                        "cannot be \(text): a row that breaks it cannot be counted at all; rules that can be warnings or off: "
+                            + Rule.all.filter(\.isAdjustable).map(\.code).joined(separator: ", "))
+                }
                 policy.severities[code] = severity
             }
         }

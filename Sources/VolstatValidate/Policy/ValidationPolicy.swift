@@ -29,5 +29,9 @@ public struct ValidationPolicy: Sendable {
 
     public init() {}
 
-    public func severity(_ rule: Rule) -> Severity { severities[rule.code] ?? .error }
+    /// The severity of a rule: errors for structural rules, else as configured (error by default).
+    public func severity(_ rule: Rule) -> Severity {
+        guard rule.isAdjustable else { return .error }
+        return severities[rule.code] ?? .error
+    }
 }

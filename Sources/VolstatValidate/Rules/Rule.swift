@@ -70,6 +70,16 @@ public struct Rule: Sendable, Hashable, Comparable {
         statusUnknown, verifiedUnknown, recordDuplicate, personDuplicate, unknownVolunteer, rejectedVolunteer,
     ].sorted()
 
+    /// Rules whose rows cannot be counted at all when they fail (the value is needed and unusable):
+    /// they are always errors and cannot be made warnings or turned off.
+    public static let structural: Set<Rule> = [
+        fileUnreadable, rowRagged, rowMalformed, encodingInvalid, fieldMissing, idLength, idCharacters, idCheckDigit,
+        idBirthDate, regionFormat, regionUnknown, dateFormat, hoursFormat, unknownVolunteer, rejectedVolunteer,
+    ]
+
+    /// Whether the rule can be made a warning or turned off.
+    public var isAdjustable: Bool { !Rule.structural.contains(self) }
+
     /// The rule with a code, if there is one.
     public static func named(_ code: String) -> Rule? { all.first { $0.code == code } }
 }
