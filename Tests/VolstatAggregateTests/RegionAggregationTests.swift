@@ -13,7 +13,7 @@ struct RegionAggregationTests {
         -> VolunteerFacts
     {
         VolunteerFacts(
-            registration: registration, person: PersonKey(high: person, low: 0), region: region,
+            registration: registration, person: Int32(person - 1), region: region,
             registeredAt: CivilDate(date)!, deregistered: deregistered, politicalStatus: political, birthDate: nil,
             gender: 0, education: 0, household: 0)
     }

@@ -3,8 +3,8 @@ public import VolstatCore
 /// The per-person and per-registration state the statistics need, in flat arrays (structure of
 /// arrays): one entry per accepted registration row, one per distinct person.
 ///
-/// This is the only state that grows with the input: about 40 bytes per registration and 24 per
-/// person. Service records are folded into their registration's hours as they arrive.
+/// This is the only state of the aggregate stage that grows with the input: 22 bytes per
+/// registration and 3 per person. Service records are folded into their registration's hours.
 public struct RegistrationStore: Sendable {
     public private(set) var personOfRegistration: [Int32] = []
     public private(set) var region: [RegionCode] = []
@@ -15,8 +15,6 @@ public struct RegistrationStore: Sendable {
     /// Whether the registration has at least one verified record in the period.
     public private(set) var active: [Bool] = []
 
-    /// Person key -> person index.
-    private var personIndex: [PersonKey: Int32] = [:]
     /// Political status of each person's first accepted registration (0 = unknown).
     public private(set) var politicalStatus: [UInt8] = []
     /// How many registrations each person has (more than one needs de-duplication per region).
@@ -30,15 +28,13 @@ public struct RegistrationStore: Sendable {
     /// Adds an accepted registration; its index must be the next one (the validator assigns them).
     public mutating func add(_ facts: VolunteerFacts) {
         precondition(Int(facts.registration) == region.count, "registrations must arrive in index order")
-        let person: Int32
-        if let known = personIndex[facts.person] {
-            person = known
-            registrationsOfPerson[Int(person)] &+= 1
-        } else {
-            person = Int32(politicalStatus.count)
-            personIndex[facts.person] = person
+        let person = facts.person
+        if Int(person) == politicalStatus.count {
             politicalStatus.append(facts.politicalStatus)
             registrationsOfPerson.append(1)
+        } else {
+            precondition(Int(person) < politicalStatus.count, "persons must arrive in index order")
+            registrationsOfPerson[Int(person)] &+= 1
         }
         personOfRegistration.append(person)
         region.append(facts.region)
@@ -77,7 +73,6 @@ public struct RegistrationStore: Sendable {
         hours.removeSubrange(checkpoint.registrations...)
         active.removeSubrange(checkpoint.registrations...)
         if checkpoint.persons < politicalStatus.count {
-            personIndex = personIndex.filter { $0.value < Int32(checkpoint.persons) }
             politicalStatus.removeSubrange(checkpoint.persons...)
             registrationsOfPerson.removeSubrange(checkpoint.persons...)
         }

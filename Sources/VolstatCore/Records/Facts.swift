@@ -2,7 +2,8 @@
 public struct VolunteerFacts: Sendable, Equatable {
     /// The registration's index, assigned in acceptance order; service records refer to it.
     public var registration: Int32
-    public var person: PersonKey
+    /// The person's dense index (the validator numbers distinct persons as it accepts them).
+    public var person: Int32
     public var region: RegionCode
     public var registeredAt: CivilDate
     public var deregistered: Bool
@@ -17,7 +18,7 @@ public struct VolunteerFacts: Sendable, Equatable {
     public var household: UInt8
 
     public init(
-        registration: Int32, person: PersonKey, region: RegionCode, registeredAt: CivilDate, deregistered: Bool,
+        registration: Int32, person: Int32, region: RegionCode, registeredAt: CivilDate, deregistered: Bool,
         politicalStatus: UInt8, birthDate: CivilDate?, gender: UInt8, education: UInt8, household: UInt8
     ) {
         self.registration = registration

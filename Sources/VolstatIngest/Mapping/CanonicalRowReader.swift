@@ -20,13 +20,15 @@ public final class CanonicalRowReader: CanonicalRow {
     private let mappedBytes: ByteArena
     private let pseudonymiser: Pseudonymiser?
     private let legacy: LegacyIdentityPolicy
+    private let verifyIdentity: Bool
     private let identityField: Int?
 
     /// - Throws: `MappingError` when a required field has no column in the source.
     public init(
         reader: any RecordReader, mapping: FieldMapping, pseudonymiser: Pseudonymiser?,
-        legacy: LegacyIdentityPolicy = .convert
+        legacy: LegacyIdentityPolicy = .convert, verifyIdentity: Bool = true
     ) throws {
+        self.verifyIdentity = verifyIdentity
         self.reader = reader
         self.dataset = mapping.dataset
         self.pseudonymiser = pseudonymiser
@@ -70,7 +72,7 @@ public final class CanonicalRowReader: CanonicalRow {
         if reader.problem == nil, let identityField, let pseudonymiser, let raw = rawValue(identityField),
             raw.count > 0
         {
-            identity = pseudonymiser.check(raw, legacy: legacy)
+            identity = pseudonymiser.check(raw, legacy: legacy, verify: verifyIdentity)
         }
         return true
     }

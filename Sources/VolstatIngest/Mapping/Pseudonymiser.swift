@@ -27,7 +27,11 @@ public final class Pseudonymiser: @unchecked Sendable {
 
     /// Checks an identity number and pseudonymises it when it is valid; the number itself is
     /// not kept, only a masked copy when it has a problem.
-    public func check(_ raw: UnsafeRawBufferPointer, legacy: LegacyIdentityPolicy) -> IdentityCheck {
+    ///
+    /// With `verify` false the number is pseudonymised as it is, without the checks (validation off).
+    public func check(_ raw: UnsafeRawBufferPointer, legacy: LegacyIdentityPolicy, verify: Bool = true) -> IdentityCheck
+    {
+        if !verify { return IdentityCheck(personKey: personKey(raw)) }
         var normalised = [UInt8](raw)
         for index in normalised.indices where normalised[index] == UInt8(ascii: "x") {
             normalised[index] = UInt8(ascii: "X")

@@ -67,11 +67,14 @@ public final class PipelineRun {
 
         // Validate and aggregate, streaming row by row.
         let report = ValidationReport()
+        let pseudonymiser = Pseudonymiser(secret: request.secret)
+        let seed = Array("volstat record-id fingerprints".utf8).withUnsafeBytes { pseudonymiser.personKey($0).low }
         let validator = Validator(
-            policy: config.validation, regions: regions, today: request.today, report: report, rejects: RejectSink())
+            policy: config.validation, regions: regions, today: request.today, report: report, rejects: RejectSink(),
+            seed: seed)
         var aggregate = AggregateStage(asOf: request.asOf)
         let ingest = IngestStage(
-            pseudonymiser: Pseudonymiser(secret: request.secret), policy: config.validation, pipelineFile: config.file)
+            pseudonymiser: pseudonymiser, policy: config.validation, pipelineFile: config.file)
         for (ordinal, input) in inputs.enumerated() {
             try ingest.read(input, ordinal: Int32(ordinal), validator: validator, aggregate: &aggregate, report: report)
             let counts = report.files.last!

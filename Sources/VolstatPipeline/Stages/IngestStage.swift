@@ -104,6 +104,7 @@ struct IngestStage {
             recordElement: source.recordElement ?? (source.format == .xml ? "record" : nil),
             fields: source.format == .xml ? source.mapping.sourceNames : nil)
         return try CanonicalRowReader(
-            reader: reader, mapping: source.mapping, pseudonymiser: pseudonymiser, legacy: policy.legacyIdentityNumbers)
+            reader: reader, mapping: source.mapping, pseudonymiser: pseudonymiser, legacy: policy.legacyIdentityNumbers,
+            verifyIdentity: policy.enabled)
     }
 }

@@ -13,6 +13,10 @@ public enum Severity: String, Sendable, Codable {
 /// How strict validation is: the severity of each rule, the reject-rate thresholds, and the
 /// reference data that rules consult. Built from the pipeline file's `validate` section.
 public struct ValidationPolicy: Sendable {
+    /// False turns every rule off: rows are only read as far as the statistics need (required
+    /// fields present, dates and hours parse, the volunteer known). For trusted exports, and to
+    /// measure what validation costs.
+    public var enabled = true
     /// Severity per rule code; rules not listed are errors.
     public var severities: [String: Severity] = [:]
     /// Largest share of rows that may be rejected overall (nil: no limit).

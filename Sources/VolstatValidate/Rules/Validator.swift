@@ -13,26 +13,30 @@ public final class Validator {
     private let today: CivilDate
 
     /// Source id -> registration index of accepted volunteers; -1 for rejected ones.
-    private var registrations: [String: Int32] = [:]
-    /// (platform, person) -> registration index.
-    private var personsByPlatform: [PlatformPerson: Int32] = [:]
-    /// Service record id -> the ordinal of the file it was first seen in.
-    private var serviceRecordIDs: [String: Int32] = [:]
-    public private(set) var registrationCount: Int32 = 0
+    private var registrations = ByteKeyTable()
+    /// Distinct persons of the accepted registrations, numbered densely.
+    public private(set) var persons = PersonIndex()
+    /// Per person, the first of their registrations; per registration, the person's next one and
+    /// its platform (the duplicate rule is per platform).
+    private var firstRegistrationOfPerson: [Int32] = []
+    private var nextRegistrationOfPerson: [Int32] = []
+    private var platformOfRegistration: [Int32] = []
+    /// Service record id fingerprints -> the ordinal of the file they were first seen in.
+    private var serviceRecordIDs: FingerprintTable
+    public var registrationCount: Int32 { Int32(platformOfRegistration.count) }
 
-    private struct PlatformPerson: Hashable {
-        var platform: Int32
-        var person: PersonKey
-    }
-
+    /// - Parameter seed: seeds the fingerprints of record ids; derive it from the secret so that
+    ///   nobody can craft colliding ids.
     public init(
-        policy: ValidationPolicy, regions: RegionTable, today: CivilDate, report: ValidationReport, rejects: RejectSink
+        policy: ValidationPolicy, regions: RegionTable, today: CivilDate, report: ValidationReport, rejects: RejectSink,
+        seed: UInt64 = 0x2545_F491_4F6C_DD1D
     ) {
         self.policy = policy
         self.regions = regions
         self.today = today
         self.report = report
         self.rejects = rejects
+        serviceRecordIDs = FingerprintTable(seed: seed)
     }
 
     /// Reports a row that could not be read at all (ragged, malformed, invalid encoding).
@@ -45,9 +49,9 @@ public final class Validator {
     /// Checks a volunteer row; returns its facts when accepted.
     /// - Parameter platform: the pipeline source the row comes from (duplicates are per platform).
     public func check(volunteer row: any CanonicalRow, identity: IdentityCheck?, platform: Int32) -> VolunteerFacts? {
+        guard policy.enabled else { return read(volunteer: row, identity: identity) }
         var checks = RowChecks(row: row, policy: policy, regions: regions, today: today)
-        let sourceIDBytes = checks.present(VolunteerField.sourceID, required: true)
-        let sourceID = sourceIDBytes.map { String(decoding: $0, as: UTF8.self) }
+        let sourceID = checks.present(VolunteerField.sourceID, required: true)
         let person = checkIdentity(identity, into: &checks)
         let region = checks.region(VolunteerField.regionCode, required: true)
         let registered = checks.date(VolunteerField.registeredAt, required: true)
@@ -77,45 +81,67 @@ public final class Validator {
         let status = checks.code(VolunteerField.status, rule: .statusUnknown, valid: CodeTables.volunteerStatus) {
             $0 == "deregistered" ? 2 : 1
         }
-        if let sourceID, !checks.hasError, (registrations[sourceID] ?? -1) >= 0 {
+        if let sourceID, !checks.hasError, (registrations.value(for: sourceID) ?? -1) >= 0 {
+            let text = FieldText.display(sourceID)
             checks.add(
                 .recordDuplicate, field: VolunteerField.sourceID,
-                "source_id '\(PrivacyFilter.mask(sourceID))' was already registered; the first row is kept",
-                value: PrivacyFilter.mask(sourceID))
+                "source_id '\(text)' was already registered; the first row is kept", value: text)
         }
-        if let person, !checks.hasError,
-            let first = personsByPlatform[PlatformPerson(platform: platform, person: person)]
-        {
+        if let person, !checks.hasError, let first = registration(of: person, onPlatform: platform) {
             checks.add(
                 .personDuplicate, field: VolunteerField.idNumber,
                 "the same identity number is already registered on this platform (registration \(first + 1)); the first is kept",
                 value: identity?.masked)
         }
         guard conclude(row, findings: checks.findings), let sourceID, let person, let region, let registered else {
-            if let sourceID, registrations[sourceID] == nil { registrations[sourceID] = -1 }
+            if let sourceID, registrations.value(for: sourceID) == nil { registrations.update(-1, for: sourceID) }
             return nil
         }
-        let index = registrationCount
-        registrationCount += 1
-        registrations[sourceID] = index
-        personsByPlatform[PlatformPerson(platform: platform, person: person)] = index
+        let (index, personIndex) = accept(sourceID: sourceID, person: person, platform: platform)
         return VolunteerFacts(
-            registration: index, person: person, region: region, registeredAt: registered.date,
+            registration: index, person: personIndex, region: region, registeredAt: registered.date,
             deregistered: status == 2, politicalStatus: political, birthDate: birthDate, gender: gender,
             education: education, household: household)
+    }
+
+    /// Numbers an accepted registration and its person, and links it to the person's others.
+    private func accept(sourceID: UnsafeRawBufferPointer, person: PersonKey, platform: Int32) -> (Int32, Int32) {
+        let index = registrationCount
+        registrations.update(index, for: sourceID)
+        let (personIndex, inserted) = persons.insert(person)
+        platformOfRegistration.append(platform)
+        nextRegistrationOfPerson.append(-1)
+        if inserted {
+            firstRegistrationOfPerson.append(index)
+        } else {
+            var last = firstRegistrationOfPerson[Int(personIndex)]
+            while nextRegistrationOfPerson[Int(last)] >= 0 { last = nextRegistrationOfPerson[Int(last)] }
+            nextRegistrationOfPerson[Int(last)] = index
+        }
+        return (index, personIndex)
+    }
+
+    /// The person's registration on `platform`, if they already have one.
+    private func registration(of person: PersonKey, onPlatform platform: Int32) -> Int32? {
+        guard let personIndex = persons.index(of: person) else { return nil }
+        var registration = firstRegistrationOfPerson[Int(personIndex)]
+        while registration >= 0 {
+            if platformOfRegistration[Int(registration)] == platform { return registration }
+            registration = nextRegistrationOfPerson[Int(registration)]
+        }
+        return nil
     }
 
     /// Checks a service record row; returns its facts when accepted. A record without a
     /// `verified` value (or from a source without the field) counts as verified.
     /// - Parameter file: the ordinal of the file, so that a failed file's record ids can be forgotten.
     public func check(serviceRecord row: any CanonicalRow, file: Int32) -> ServiceFacts? {
+        guard policy.enabled else { return read(serviceRecord: row) }
         var checks = RowChecks(row: row, policy: policy, regions: regions, today: today)
         let recordID = checks.present(ServiceRecordField.recordID, required: true).map {
-            String(decoding: $0, as: UTF8.self)
+            serviceRecordIDs.fingerprint($0)
         }
-        let volunteerID = checks.present(ServiceRecordField.volunteerID, required: true).map {
-            String(decoding: $0, as: UTF8.self)
-        }
+        let volunteerID = checks.present(ServiceRecordField.volunteerID, required: true)
         let hours = checkHours(&checks)
         let started = checks.date(ServiceRecordField.startedAt, required: true)
         let ended = checks.date(ServiceRecordField.endedAt, required: false)
@@ -146,44 +172,112 @@ public final class Validator {
         let serviceRegion = checks.region(ServiceRecordField.regionCode, required: false)
         var registration: Int32?
         if let volunteerID {
-            switch registrations[volunteerID] {
+            let text = { FieldText.display(volunteerID) }
+            switch registrations.value(for: volunteerID) {
             case .some(let index) where index >= 0:
                 registration = index
             case .some:
                 checks.add(
                     .rejectedVolunteer, field: ServiceRecordField.volunteerID,
-                    "volunteer '\(PrivacyFilter.mask(volunteerID))' was rejected at registration",
-                    value: PrivacyFilter.mask(volunteerID))
+                    "volunteer '\(text())' was rejected at registration", value: text())
             case .none:
                 checks.add(
                     .unknownVolunteer, field: ServiceRecordField.volunteerID,
-                    "volunteer '\(PrivacyFilter.mask(volunteerID))' is not in the registry",
-                    value: PrivacyFilter.mask(volunteerID))
+                    "volunteer '\(text())' is not in the registry", value: text())
             }
         }
-        if let recordID, !checks.hasError, serviceRecordIDs[recordID] != nil {
+        if let recordID, !checks.hasError, serviceRecordIDs.value(for: recordID) != nil {
+            let text = row.value(ServiceRecordField.recordID).map(FieldText.display) ?? ""
             checks.add(
                 .recordDuplicate, field: ServiceRecordField.recordID,
-                "record_id '\(PrivacyFilter.mask(recordID))' was seen before; the first is kept",
-                value: PrivacyFilter.mask(recordID))
+                "record_id '\(text)' was seen before; the first is kept", value: text)
         }
         guard conclude(row, findings: checks.findings), let recordID, let registration, let hours, let started else {
             return nil
         }
-        serviceRecordIDs[recordID] = file
+        serviceRecordIDs.update(file, for: recordID)
         return ServiceFacts(
             registration: registration, startedAt: started.date, hours: hours, verified: verified,
             serviceRegion: serviceRegion)
     }
 
+    /// Validation off: reads only what the statistics need; a row without it is still rejected.
+    private func read(volunteer row: any CanonicalRow, identity: IdentityCheck?) -> VolunteerFacts? {
+        var checks = RowChecks(row: row, policy: policy, regions: regions, today: today)
+        let sourceID = checks.present(VolunteerField.sourceID, required: true)
+        let person = identity?.personKey
+        if person == nil {
+            checks.add(.fieldMissing, field: VolunteerField.idNumber, "id_number is required but empty")
+        }
+        var region: RegionCode?
+        if let bytes = checks.present(VolunteerField.regionCode, required: true) {
+            region = RegionTable.parseCode(bytes)
+            if region == nil {
+                checks.add(.regionFormat, field: VolunteerField.regionCode, "region_code is not 6 digits")
+            }
+        }
+        var registered: CivilDate?
+        if let bytes = checks.present(VolunteerField.registeredAt, required: true) {
+            registered = CivilDate(parsing: bytes)
+            if registered == nil {
+                checks.add(.dateFormat, field: VolunteerField.registeredAt, "registered_at is not a date")
+            }
+        }
+        let political = row.value(VolunteerField.politicalStatus).flatMap(FieldText.twoDigitCode) ?? 0
+        let deregistered = row.value(VolunteerField.status).map { FieldText.equals($0, "deregistered") } ?? false
+        guard conclude(row, findings: checks.findings), let sourceID, let person, let region, let registered else {
+            return nil
+        }
+        let (index, personIndex) = accept(sourceID: sourceID, person: person, platform: 0)
+        return VolunteerFacts(
+            registration: index, person: personIndex, region: region, registeredAt: registered,
+            deregistered: deregistered,
+            politicalStatus: political <= 13 ? political : 0, birthDate: nil, gender: 0, education: 0, household: 0)
+    }
+
+    /// Validation off: reads only what the statistics need from a service record.
+    private func read(serviceRecord row: any CanonicalRow) -> ServiceFacts? {
+        var checks = RowChecks(row: row, policy: policy, regions: regions, today: today)
+        var registration: Int32?
+        if let bytes = checks.present(ServiceRecordField.volunteerID, required: true) {
+            registration = registrations.value(for: bytes).flatMap { $0 >= 0 ? $0 : nil }
+            if registration == nil {
+                checks.add(.unknownVolunteer, field: ServiceRecordField.volunteerID, "volunteer is not in the registry")
+            }
+        }
+        var hours: Hours?
+        if let bytes = checks.present(ServiceRecordField.hours, required: true) {
+            hours = Hours(parsing: bytes)
+            if hours == nil { checks.add(.hoursFormat, field: ServiceRecordField.hours, "hours is not a number") }
+        }
+        var started: CivilDate?
+        if let bytes = checks.present(ServiceRecordField.startedAt, required: true) {
+            started = CivilDate(parsing: bytes)
+            if started == nil {
+                checks.add(.dateFormat, field: ServiceRecordField.startedAt, "started_at is not a date")
+            }
+        }
+        let verified =
+            row.value(ServiceRecordField.verified).flatMap { $0.count > 0 ? FieldText.verified($0) : nil } ?? true
+        guard conclude(row, findings: checks.findings), let registration, let hours, let started else { return nil }
+        return ServiceFacts(
+            registration: registration, startedAt: started, hours: hours, verified: verified, serviceRegion: nil)
+    }
+
     /// Forgets what was accepted from a file that failed part-way, so that its rows count nowhere.
     public func forget(registrationsFrom first: Int32, serviceRecordsOfFile file: Int32) {
         if first < registrationCount {
-            registrations = registrations.filter { $0.value < first }
-            personsByPlatform = personsByPlatform.filter { $0.value < first }
-            registrationCount = first
+            registrations.removeAll { $0 >= first }
+            let firstPerson = firstRegistrationOfPerson.firstIndex { $0 >= first } ?? firstRegistrationOfPerson.count
+            persons.truncate(to: firstPerson)
+            firstRegistrationOfPerson.removeSubrange(firstPerson...)
+            platformOfRegistration.removeSubrange(Int(first)...)
+            nextRegistrationOfPerson.removeSubrange(Int(first)...)
+            for index in nextRegistrationOfPerson.indices where nextRegistrationOfPerson[index] >= first {
+                nextRegistrationOfPerson[index] = -1
+            }
         }
-        serviceRecordIDs = serviceRecordIDs.filter { $0.value != file }
+        serviceRecordIDs.removeAll { $0 == file }
     }
 
     private func checkIdentity(_ identity: IdentityCheck?, into checks: inout RowChecks) -> PersonKey? {

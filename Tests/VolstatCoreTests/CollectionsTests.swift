@@ -1,0 +1,57 @@
+import Testing
+import VolstatCore
+
+@Suite("hash tables")
+struct CollectionsTests {
+    func withBytes<T>(_ text: String, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+        var text = text
+        return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+    }
+
+    @Test("byte-key table: exact lookups through growth, replacement and removal")
+    func byteKeys() {
+        var table = ByteKeyTable(capacity: 4)
+        for index in 0..<50_000 { withBytes("JX\(index)") { _ = table.update(Int32(index), for: $0) } }
+        #expect(table.count == 50_000)
+        for index in stride(from: 0, to: 50_000, by: 7) {
+            #expect(withBytes("JX\(index)") { table.value(for: $0) } == Int32(index))
+        }
+        #expect(withBytes("JX50000") { table.value(for: $0) } == nil)
+        #expect(withBytes("") { table.update(-1, for: $0) } == nil)
+        #expect(withBytes("") { table.value(for: $0) } == -1)
+        #expect(withBytes("JX7") { table.update(70, for: $0) } == 7)
+        table.removeAll { $0 >= 25_000 }
+        #expect(withBytes("JX24999") { table.value(for: $0) } == 24_999)
+        #expect(withBytes("JX25000") { table.value(for: $0) } == nil)
+        #expect(withBytes("JX7") { table.value(for: $0) } == 70)
+    }
+
+    @Test("person index: dense numbers, lookups and truncation")
+    func persons() {
+        var index = PersonIndex(capacity: 2)
+        for n in 0..<10_000 {
+            #expect(index.insert(PersonKey(high: UInt64(n), low: UInt64(n) &* 0x9E37_79B9)) == (Int32(n), true))
+        }
+        #expect(index.insert(PersonKey(high: 5, low: 5 &* 0x9E37_79B9)) == (5, false))
+        // Keys that share their low bits are still told apart by their high bits.
+        #expect(index.insert(PersonKey(high: 99_999, low: 5 &* 0x9E37_79B9)) == (10_000, true))
+        index.truncate(to: 100)
+        #expect(index.count == 100)
+        #expect(index.index(of: PersonKey(high: 99, low: 99 &* 0x9E37_79B9)) == 99)
+        #expect(index.index(of: PersonKey(high: 100, low: 100 &* 0x9E37_79B9)) == nil)
+    }
+
+    @Test("fingerprint table remembers ids and forgets a file's")
+    func fingerprints() {
+        var table = FingerprintTable(seed: 42)
+        let prints = (0..<20_000).map { index in withBytes("SR\(index)") { table.fingerprint($0) } }
+        #expect(Set(prints).count == prints.count)
+        for (index, print) in prints.enumerated() { table.update(Int32(index % 3), for: print) }
+        #expect(table.value(for: prints[4]) == 1)
+        table.removeAll { $0 == 1 }
+        #expect(table.value(for: prints[4]) == nil)
+        #expect(table.value(for: prints[3]) == 0)
+        #expect(withBytes("SR3") { table.fingerprint($0) } == prints[3])
+        #expect(withBytes("SR3") { FingerprintTable(seed: 43).fingerprint($0) } != prints[3])
+    }
+}
