@@ -202,8 +202,15 @@ public enum PipelineLoader {
         let validate = try reader.keyed(
             node, path: "validate",
             keys: [
-                "max_reject_rate", "rules", "retired_regions", "legacy_id_numbers", "max_unreadable_files", "age_range",
+                "enabled", "max_reject_rate", "rules", "retired_regions", "legacy_id_numbers", "max_unreadable_files",
+                "age_range",
             ])
+        if let enabled = try reader.string(validate["enabled"], path: "validate.enabled", required: false) {
+            guard let value = Bool(enabled) else {
+                throw reader.error(validate["enabled"], "validate.enabled", "'\(enabled)' is not true or false")
+            }
+            policy.enabled = value
+        }
         if let rate = validate["max_reject_rate"] {
             if rate.mapping != nil {
                 let limits = try reader.keyed(rate, path: "validate.max_reject_rate", keys: ["overall", "rules"])

@@ -42,6 +42,8 @@ public final class ValidationReport {
 
     public private(set) var files: [FileCounts] = []
     private var fileIndex: [String: Int] = [:]
+    /// The file most recently counted (rows arrive file by file).
+    private var current = 0
     public private(set) var thresholds: [Threshold] = []
 
     public init() {}
@@ -49,13 +51,22 @@ public final class ValidationReport {
     /// Starts counting a source file.
     public func begin(file path: String, dataset: Dataset, sha256: String, bytes: Int) {
         fileIndex[path] = files.count
+        current = files.count
         files.append(FileCounts(path: path, dataset: dataset.rawValue, sha256: sha256, bytes: bytes))
     }
 
     func count(file path: String, findings: [Finding], rejected: Bool, policy: ValidationPolicy) {
-        guard let index = fileIndex[path] else { return }
+        let index: Int
+        if current < files.count && files[current].path == path {
+            index = current
+        } else {
+            guard let found = fileIndex[path] else { return }
+            index = found
+            current = found
+        }
         files[index].rowsRead += 1
         if rejected { files[index].rowsRejected += 1 } else { files[index].rowsAccepted += 1 }
+        guard !findings.isEmpty else { return }
         var seen = Set<String>()
         for finding in findings where seen.insert(finding.rule.code).inserted {
             switch policy.severity(finding.rule) {

@@ -4,23 +4,19 @@ import VolstatCore
 /// values; a rule that is off is not checked, and a failed check yields nil.
 struct RowChecks {
     let row: any CanonicalRow
-    let policy: ValidationPolicy
-    let regions: RegionTable
-    let today: CivilDate
+    let context: RuleContext
     private(set) var findings: [Finding] = []
 
-    init(row: any CanonicalRow, policy: ValidationPolicy, regions: RegionTable, today: CivilDate) {
+    init(row: any CanonicalRow, context: RuleContext) {
         self.row = row
-        self.policy = policy
-        self.regions = regions
-        self.today = today
+        self.context = context
     }
 
     /// Whether any finding so far is an error (the row will be rejected).
-    var hasError: Bool { findings.contains { policy.severity($0.rule) == .error } }
+    var hasError: Bool { !findings.isEmpty && findings.contains { context.policy.severity($0.rule) == .error } }
 
     mutating func add(_ rule: Rule, field: Int? = nil, _ message: String, value: String? = nil) {
-        guard policy.severity(rule) != .off else { return }
+        guard context.policy.severity(rule) != .off else { return }
         let name = field.map { row.dataset.fields[$0] }
         findings.append(
             Finding(rule: rule, field: name, column: field.map { row.sourceName($0) }, message: message, value: value))
@@ -46,11 +42,11 @@ struct RowChecks {
                 value: FieldText.display(bytes))
             return nil
         }
-        if timestamp.date > today {
+        if timestamp.date > context.today {
             add(
-                .dateFuture, field: field, "\(name) \(timestamp.date) is after the day of the run (\(today))",
+                .dateFuture, field: field, "\(name) \(timestamp.date) is after the day of the run (\(context.today))",
                 value: FieldText.display(bytes))
-            if policy.severity(.dateFuture) == .error { return nil }
+            if context.policy.severity(.dateFuture) == .error { return nil }
         }
         return timestamp
     }
@@ -64,8 +60,10 @@ struct RowChecks {
                 value: FieldText.display(bytes))
             return nil
         }
-        if let successor = policy.retiredRegions[code] { code = successor }
-        guard regions.contains(code), code != RegionTable.national else {
+        if !context.policy.retiredRegions.isEmpty, let successor = context.policy.retiredRegions[code] {
+            code = successor
+        }
+        guard context.regions.contains(code), code != RegionTable.national else {
             add(
                 .regionUnknown, field: field,
                 "\(name) \(RegionTable.text(code)) is not in the GB/T 2260 table (2022); map retired codes under validate.retired_regions",
@@ -75,19 +73,54 @@ struct RowChecks {
         return code
     }
 
-    /// A code from a table, as a number (0 when absent).
-    mutating func code(_ field: Int, rule: Rule, valid: Set<String>, number: (String) -> UInt8) -> UInt8 {
+    /// A code from a table, as a number (0 when absent or, at warning severity, invalid).
+    mutating func code(_ field: Int, rule: Rule, table: CodeTable) -> UInt8 {
         guard let bytes = present(field, required: false) else { return 0 }
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard valid.contains(text) else {
-            let name = row.dataset.fields[field]
-            let expected = valid.sorted().joined(separator: ", ")
-            add(
-                rule, field: field,
-                "\(name) '\(FieldText.display(bytes))' is not one of \(expected); map the source's values under `values: \(name):`",
-                value: FieldText.display(bytes))
-            return 0
-        }
-        return number(text)
+        if let number = table.number(bytes) { return number }
+        let name = row.dataset.fields[field]
+        add(
+            rule, field: field,
+            "\(name) '\(FieldText.display(bytes))' is not one of \(table.codes.joined(separator: ", ")); map the source's values under `values: \(name):`",
+            value: FieldText.display(bytes))
+        return 0
     }
+}
+
+/// What every row's checks consult, shared by reference so that a row costs no copies.
+final class RuleContext: Sendable {
+    let policy: ValidationPolicy
+    let regions: RegionTable
+    let today: CivilDate
+
+    init(policy: ValidationPolicy, regions: RegionTable, today: CivilDate) {
+        self.policy = policy
+        self.regions = regions
+        self.today = today
+    }
+}
+
+/// A canonical code table matched on bytes: each code's text and the number it is stored as.
+struct CodeTable: Sendable {
+    let codes: [String]
+    private let entries: [([UInt8], UInt8)]
+
+    init(_ entries: [(String, UInt8)]) {
+        codes = entries.map(\.0)
+        self.entries = entries.map { (Array($0.0.utf8), $0.1) }
+    }
+
+    @inline(__always)
+    func number(_ bytes: UnsafeRawBufferPointer) -> UInt8? {
+        for (code, number) in entries where code.count == bytes.count {
+            if code.withUnsafeBytes({ $0.elementsEqual(bytes) }) { return number }
+        }
+        return nil
+    }
+
+    static let politicalStatus = CodeTable(
+        CodeTables.politicalStatus.sorted().map { ($0, UInt8($0)!) })
+    static let gender = CodeTable([("M", 1), ("F", 2)])
+    static let education = CodeTable(CodeTables.education.sorted().map { ($0, UInt8($0)!) })
+    static let household = CodeTable([("rural", 1), ("urban", 2)])
+    static let volunteerStatus = CodeTable([("active", 1), ("deregistered", 2)])
 }

@@ -11,6 +11,7 @@ public final class Validator {
     public let rejects: RejectSink
     private let regions: RegionTable
     private let today: CivilDate
+    private let context: RuleContext
 
     /// Source id -> registration index of accepted volunteers; -1 for rejected ones.
     private var registrations = ByteKeyTable()
@@ -36,6 +37,7 @@ public final class Validator {
         self.today = today
         self.report = report
         self.rejects = rejects
+        context = RuleContext(policy: policy, regions: regions, today: today)
         serviceRecordIDs = FingerprintTable(seed: seed)
     }
 
@@ -50,7 +52,7 @@ public final class Validator {
     /// - Parameter platform: the pipeline source the row comes from (duplicates are per platform).
     public func check(volunteer row: any CanonicalRow, identity: IdentityCheck?, platform: Int32) -> VolunteerFacts? {
         guard policy.enabled else { return read(volunteer: row, identity: identity) }
-        var checks = RowChecks(row: row, policy: policy, regions: regions, today: today)
+        var checks = RowChecks(row: row, context: context)
         let sourceID = checks.present(VolunteerField.sourceID, required: true)
         let person = checkIdentity(identity, into: &checks)
         let region = checks.region(VolunteerField.regionCode, required: true)
@@ -67,20 +69,11 @@ public final class Validator {
             }
         }
         let political = checks.code(
-            VolunteerField.politicalStatus, rule: .politicalStatusUnknown, valid: CodeTables.politicalStatus
-        ) { UInt8($0) ?? 0 }
-        let gender = checks.code(VolunteerField.gender, rule: .genderUnknown, valid: CodeTables.gender) {
-            $0 == "M" ? 1 : 2
-        }
-        let education = checks.code(VolunteerField.education, rule: .educationUnknown, valid: CodeTables.education) {
-            UInt8($0) ?? 0
-        }
-        let household = checks.code(VolunteerField.household, rule: .householdUnknown, valid: CodeTables.household) {
-            $0 == "rural" ? 1 : 2
-        }
-        let status = checks.code(VolunteerField.status, rule: .statusUnknown, valid: CodeTables.volunteerStatus) {
-            $0 == "deregistered" ? 2 : 1
-        }
+            VolunteerField.politicalStatus, rule: .politicalStatusUnknown, table: .politicalStatus)
+        let gender = checks.code(VolunteerField.gender, rule: .genderUnknown, table: .gender)
+        let education = checks.code(VolunteerField.education, rule: .educationUnknown, table: .education)
+        let household = checks.code(VolunteerField.household, rule: .householdUnknown, table: .household)
+        let status = checks.code(VolunteerField.status, rule: .statusUnknown, table: .volunteerStatus)
         if let sourceID, !checks.hasError, (registrations.value(for: sourceID) ?? -1) >= 0 {
             let text = FieldText.display(sourceID)
             checks.add(
@@ -137,7 +130,7 @@ public final class Validator {
     /// - Parameter file: the ordinal of the file, so that a failed file's record ids can be forgotten.
     public func check(serviceRecord row: any CanonicalRow, file: Int32) -> ServiceFacts? {
         guard policy.enabled else { return read(serviceRecord: row) }
-        var checks = RowChecks(row: row, policy: policy, regions: regions, today: today)
+        var checks = RowChecks(row: row, context: context)
         let recordID = checks.present(ServiceRecordField.recordID, required: true).map {
             serviceRecordIDs.fingerprint($0)
         }
@@ -203,7 +196,7 @@ public final class Validator {
 
     /// Validation off: reads only what the statistics need; a row without it is still rejected.
     private func read(volunteer row: any CanonicalRow, identity: IdentityCheck?) -> VolunteerFacts? {
-        var checks = RowChecks(row: row, policy: policy, regions: regions, today: today)
+        var checks = RowChecks(row: row, context: context)
         let sourceID = checks.present(VolunteerField.sourceID, required: true)
         let person = identity?.personKey
         if person == nil {
@@ -237,7 +230,7 @@ public final class Validator {
 
     /// Validation off: reads only what the statistics need from a service record.
     private func read(serviceRecord row: any CanonicalRow) -> ServiceFacts? {
-        var checks = RowChecks(row: row, policy: policy, regions: regions, today: today)
+        var checks = RowChecks(row: row, context: context)
         var registration: Int32?
         if let bytes = checks.present(ServiceRecordField.volunteerID, required: true) {
             registration = registrations.value(for: bytes).flatMap { $0 >= 0 ? $0 : nil }
