@@ -28,7 +28,7 @@ struct AggregateStage {
 
     /// The file was read to its end: its service records count.
     mutating func commitFile() {
-        pending.commit(into: &store, period: period)
+        pending.commit(into: &store)
         serviceRecordsInPeriod += pendingInPeriod
         pendingInPeriod = 0
     }
