@@ -35,11 +35,14 @@ struct RegionAggregationTests {
         store.add(facts(4, person: 4, region: 360102, date: "2020-01-05", political: 0, deregistered: true))
         store.add(facts(5, person: 5, region: 360100, date: "2022-06-01", political: 0))
         let period = asOf.startOfYear...asOf
-        store.add(record(0, 250, "2022-02-01"), period: period)
-        store.add(record(0, 100, "2021-12-31"), period: period)
-        store.add(record(2, 300, "2022-05-01"), period: period)
-        store.add(record(1, 400, "2022-05-01", verified: false), period: period)
-        store.add(record(4, 50, "2022-05-01"), period: period)
+        var pending = PendingServiceRecords()
+        pending.add(record(0, 250, "2022-02-01"), period: period)
+        pending.add(record(0, 100, "2021-12-31"), period: period)
+        pending.add(record(2, 300, "2022-05-01"), period: period)
+        pending.add(record(1, 400, "2022-05-01", verified: false), period: period)
+        pending.add(record(4, 50, "2022-05-01"), period: period)
+        pending.add(record(5, 50, "2023-01-01"), period: period)
+        pending.commit(into: &store)
         let rows = RegionAggregation.byRegion(store, asOf: asOf, population: [360000: 40])
         let byCode = Dictionary(uniqueKeysWithValues: rows.map { ($0.code, $0) })
         #expect(rows.map(\.code) == [0, 110000, 110100, 110101, 360000, 360100, 360102, 360103])
@@ -57,6 +60,33 @@ struct RegionAggregationTests {
         #expect(byCode[360102]?.registered == 1)
         #expect(byCode[360100]?.registered == 3)  // persons 1 and 2 in its counties, person 5 at city level
         #expect(byCode[110000]?.partyMembers == 1)  // person 1 is a party member everywhere
+    }
+
+    @Test("retention by cohort and period over period")
+    func retention() {
+        var store = RegistrationStore()
+        store.add(facts(0, person: 1, region: 360102, date: "2020-05-01"))
+        store.add(facts(1, person: 2, region: 360102, date: "2020-07-01"))
+        store.add(facts(2, person: 3, region: 360102, date: "2021-01-01"))
+        store.add(facts(3, person: 4, region: 360102, date: "2021-03-01", deregistered: true))
+        var pending = PendingServiceRecords()
+        let period = asOf.startOfYear...asOf
+        for (registration, date) in [
+            (0, "2020-06-01"), (0, "2021-06-01"), (1, "2022-01-01"), (2, "2021-02-01"), (2, "2022-02-01"),
+            (3, "2021-04-01"),
+        ] {
+            pending.add(record(Int32(registration), 100, date), period: period)
+        }
+        pending.commit(into: &store)
+        let rows = Retention.rows(store, asOf: asOf)
+        let cohort2020 = rows.filter { $0.kind == "cohort" && $0.cohortYear == 2020 }
+        #expect(cohort2020.map(\.year) == [2020, 2021, 2022])
+        #expect(cohort2020.map(\.base) == [2, 2, 2])
+        #expect(cohort2020.map(\.retained) == [1, 1, 1])
+        let period2022 = rows.first { $0.kind == "period" && $0.year == 2022 }
+        // Active in 2021: persons 1 and 3 (4 is deregistered); active again in 2022: person 3.
+        #expect(period2022?.base == 2)
+        #expect(period2022?.retained == 1)
     }
 
     @Test("a failed file's registrations are rolled back")

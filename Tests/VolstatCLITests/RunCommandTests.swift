@@ -26,7 +26,12 @@ struct RunCommandTests {
             try JSONSerialization.jsonObject(with: Data(contentsOf: report.appendingPathComponent("manifest.json")))
             as? [String: Any]
         let outputs = (manifest?["outputs"] as? [[String: Any]])?.compactMap { $0["path"] as? String }
-        #expect(outputs == ["figures.md", "tables/by_region.csv.gz", "validation.json"])
+        #expect(
+            outputs == [
+                "figures.md", "tables/by_region.csv.gz", "tables/group_shares.csv.gz",
+                "tables/retention_by_cohort.csv.gz",
+                "validation.json",
+            ])
         #expect(result.standardError.contains("report: \(report.path)"))
     }
 

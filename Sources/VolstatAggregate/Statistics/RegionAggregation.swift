@@ -30,6 +30,10 @@ public enum RegionAggregation {
             let counted = day <= end && !store.deregistered[index]
             let isNew = counted && day >= yearStart
             let status = store.politicalStatus[person]
+            let born = store.birthDate[person]
+            let elderly = born != Int32.min && RegionAggregation.age(born: born, on: asOf) >= 60
+            let household = store.household[person]
+            let education = store.education[person]
             for code in RegionTable.rollUp(store.region[index]) {
                 let group: Int
                 if let known = groupOf[code] {
@@ -47,6 +51,11 @@ public enum RegionAggregation {
                     } else if isParty[Int(status)] {
                         groups[group].partyMembers += 1
                     }
+                    groups[group].elderly.count(known: born != Int32.min, member: elderly)
+                    groups[group].rural.count(known: household != 0, member: household == 1)
+                    groups[group].bachelorOrAbove.count(
+                        known: education != 0, member: education == 10 || education == 20)
+                    groups[group].leagueMembers.count(known: status != 0, member: status == 3)
                 }
                 if isNew && (!shared || seenNew.insert(key).inserted) { groups[group].newRegistrations += 1 }
                 groups[group].totalHours.hundredths += store.hours[index]
@@ -55,5 +64,12 @@ public enum RegionAggregation {
         }
         for index in groups.indices { groups[index].population = population[groups[index].code] }
         return groups.sorted { $0.code < $1.code }
+    }
+
+    /// Whole years of age on `day` of a person born on the day `born` (days since 1970).
+    static func age(born: Int32, on day: CivilDate) -> Int {
+        let (by, bm, bd) = CivilDate(daysSinceEpoch: born).components
+        let (y, m, d) = day.components
+        return y - by - ((m, d) < (bm, bd) ? 1 : 0)
     }
 }

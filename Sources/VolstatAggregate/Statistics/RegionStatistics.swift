@@ -20,6 +20,11 @@ public struct RegionStatistics: Sendable, Equatable {
     public var active: Int64 = 0
     /// The population of the region, when a population table gives it.
     public var population: Int64?
+    /// Group counts among the persons counted in `registered`, each with its known-value denominator.
+    public var elderly = GroupCount()
+    public var rural = GroupCount()
+    public var bachelorOrAbove = GroupCount()
+    public var leagueMembers = GroupCount()
 
     public init(code: RegionCode, level: RegionLevel) {
         self.code = code
@@ -34,4 +39,21 @@ public struct RegionStatistics: Sendable, Equatable {
     public var activityRate: (Int64, Int64) { (active, registered) }
     /// registered / population.
     public var registeredShareOfPopulation: (Int64, Int64)? { population.map { (registered, $0) } }
+}
+
+/// How many persons of a group there are among those whose attribute is known.
+public struct GroupCount: Sendable, Equatable {
+    public var members: Int64 = 0
+    public var known: Int64 = 0
+
+    public init(members: Int64 = 0, known: Int64 = 0) {
+        self.members = members
+        self.known = known
+    }
+
+    mutating func count(known isKnown: Bool, member: Bool) {
+        guard isKnown else { return }
+        known += 1
+        if member { members += 1 }
+    }
 }

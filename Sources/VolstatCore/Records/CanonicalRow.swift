@@ -88,3 +88,36 @@ public enum ServiceRecordField {
     public static let hours = 7
     public static let verified = 8
 }
+
+/// Field indexes of the `placements` dataset, in the order of `Dataset.placements.fields`.
+public enum PlacementField {
+    public static let placementID = 0
+    public static let volunteerID = 1
+    public static let programmeYear = 2
+    public static let stage = 3
+    public static let recruitingProvince = 4
+    public static let serviceRegionCode = 5
+    public static let specialProgramme = 6
+    public static let postLevel = 7
+    public static let startDate = 8
+    public static let endDate = 9
+    public static let outcome = 10
+    public static let degree = 11
+    public static let politicalStatus = 12
+    public static let rating = 13
+}
+
+/// Field indexes of the `orders` dataset, in the order of `Dataset.orders.fields`.
+public enum OrderField {
+    public static let orderID = 0
+    public static let serviceType = 1
+    public static let requestedAt = 2
+    public static let reviewedAt = 3
+    public static let dispatchedAt = 4
+    public static let acceptedAt = 5
+    public static let completedAt = 6
+    public static let ratedAt = 7
+    public static let rating = 8
+    public static let volunteerID = 9
+    public static let regionCode = 10
+}

@@ -38,18 +38,20 @@ public enum Dataset: String, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
-    /// The fields a source must provide (map) for the dataset. Service records also need
-    /// `started_at`, because only a dated record can be placed in a period.
+    /// The fields a source must provide (map) for the dataset. Beyond DESIGN.md's bold fields,
+    /// service records need `started_at` and orders `requested_at` (only a dated record can be
+    /// placed in a period), and placements `stage` and `service_region_code` (every placement
+    /// statistic is by stage and service province).
     public var requiredFields: [String] {
         switch self {
         case .volunteers: return ["source_id", "id_number", "region_code", "registered_at"]
         case .serviceRecords: return ["record_id", "volunteer_id", "hours", "started_at"]
-        case .placements: return ["placement_id", "volunteer_id"]
-        case .orders: return ["order_id"]
+        case .placements: return ["placement_id", "volunteer_id", "stage", "service_region_code"]
+        case .orders: return ["order_id", "requested_at"]
         case .organizations: return ["org_id"]
         }
     }
 
     /// Whether `volstat run` computes statistics from this dataset yet.
-    public var isSupportedByRun: Bool { self == .volunteers || self == .serviceRecords }
+    public var isSupportedByRun: Bool { self != .organizations }
 }

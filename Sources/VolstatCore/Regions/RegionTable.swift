@@ -33,6 +33,7 @@ public struct RegionTable: Sendable {
     public init(directory: URL) throws {
         known = Array(repeating: false, count: 1_000_000)
         names[RegionTable.national] = "全国"
+        names[RegionTable.productionCorps] = "新疆生产建设兵团"
         known[0] = true
         for (file, width) in [("provinces.csv", 2), ("cities.csv", 4), ("areas.csv", 6)] {
             let url = directory.appendingPathComponent(file)
@@ -64,6 +65,16 @@ public struct RegionTable: Sendable {
 
     /// The name of a division, e.g. `江西省`; nil for an unknown code.
     public func name(of code: RegionCode) -> String? { names[code] }
+
+    /// The Xinjiang Production and Construction Corps as a service unit of its own (`660000`), as
+    /// programme statistics report it; GB/T 2260 lists its cities (`6590xx`) under Xinjiang.
+    public static let productionCorps: RegionCode = 660000
+
+    /// The province-level unit a service region code reports under: its province, or the Corps
+    /// for the Corps' cities.
+    public static func serviceUnit(of code: RegionCode) -> RegionCode {
+        code / 100 == 6590 ? productionCorps : code / 10_000 * 10_000
+    }
 
     /// The level a code stands at, from its trailing zeros.
     public static func level(of code: RegionCode) -> RegionLevel {

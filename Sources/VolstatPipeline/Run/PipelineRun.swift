@@ -92,7 +92,7 @@ public final class PipelineRun {
         let publish = PublishStage(
             config: config, asOf: request.asOf, regions: regions, outputRoot: request.outputRoot)
         let published = try publish.write(
-            statistics: statistics, report: report, rejects: validator.rejects, inputs: inputs,
+            aggregate: aggregate, statistics: statistics, report: report, rejects: validator.rejects, inputs: inputs,
             stageRows: stageRows(report: report, aggregate: aggregate, regions: statistics.count))
         log("publish: \(published.folder.path)")
 

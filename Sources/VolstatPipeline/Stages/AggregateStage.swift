@@ -7,6 +7,13 @@ import VolstatValidate
 struct AggregateStage {
     private(set) var store = RegistrationStore()
     private var pending = PendingServiceRecords()
+    private(set) var placements: PlacementAccumulator
+    private(set) var orders: OrderAccumulator
+    /// Placements and orders of the file being read, held back until it is read to its end.
+    private var pendingPlacements: [PlacementFacts] = []
+    private var pendingOrders: [OrderFacts] = []
+    /// The datasets that had at least one file.
+    private(set) var datasets: Set<Dataset> = []
     let asOf: CivilDate
     let period: ClosedRange<CivilDate>
     private(set) var serviceRecordsInPeriod = 0
@@ -15,7 +22,15 @@ struct AggregateStage {
     init(asOf: CivilDate) {
         self.asOf = asOf
         period = asOf.startOfYear...asOf
+        placements = PlacementAccumulator(asOf: asOf)
+        orders = OrderAccumulator(period: asOf.startOfYear...asOf)
     }
+
+    mutating func begin(_ dataset: Dataset) { datasets.insert(dataset) }
+
+    mutating func add(_ facts: PlacementFacts) { pendingPlacements.append(facts) }
+
+    mutating func add(_ facts: OrderFacts) { pendingOrders.append(facts) }
 
     var checkpoint: RegistrationStore.Checkpoint { store.checkpoint }
 
@@ -31,14 +46,22 @@ struct AggregateStage {
         pending.commit(into: &store)
         serviceRecordsInPeriod += pendingInPeriod
         pendingInPeriod = 0
+        for facts in pendingPlacements { placements.add(facts) }
+        for facts in pendingOrders { orders.add(facts) }
+        pendingPlacements.removeAll(keepingCapacity: true)
+        pendingOrders.removeAll(keepingCapacity: true)
     }
 
     /// The file failed part-way: forget what it added.
     mutating func rollBack(to checkpoint: RegistrationStore.Checkpoint) {
         pending.discard()
         pendingInPeriod = 0
+        pendingPlacements.removeAll(keepingCapacity: true)
+        pendingOrders.removeAll(keepingCapacity: true)
         store.rollBack(to: checkpoint)
     }
+
+    func retention() -> [RetentionRow] { Retention.rows(store, asOf: asOf) }
 
     func byRegion(partyStatuses: Set<UInt8>, population: [RegionCode: Int64]) -> [RegionStatistics] {
         RegionAggregation.byRegion(store, asOf: asOf, partyStatuses: partyStatuses, population: population)

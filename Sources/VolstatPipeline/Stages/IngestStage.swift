@@ -47,7 +47,7 @@ struct IngestStage {
                     Input(source: source, sourceIndex: index, path: path, sha256: digest.digest, bytes: digest.bytes))
             }
         }
-        let order: [Dataset: Int] = [.volunteers: 0, .serviceRecords: 1]
+        let order: [Dataset: Int] = [.volunteers: 0, .serviceRecords: 1, .placements: 2, .orders: 3]
         return inputs.enumerated().sorted { a, b in
             let (left, right) = (order[a.element.source.dataset] ?? 9, order[b.element.source.dataset] ?? 9)
             return left != right ? left < right : a.offset < b.offset
@@ -61,6 +61,7 @@ struct IngestStage {
         _ input: Input, ordinal: Int32, validator: Validator, aggregate: inout AggregateStage, report: ValidationReport
     ) throws {
         report.begin(file: input.path, dataset: input.source.dataset, sha256: input.sha256, bytes: input.bytes)
+        aggregate.begin(input.source.dataset)
         let checkpoint = aggregate.checkpoint
         let firstRegistration = validator.registrationCount
         do {
@@ -83,7 +84,11 @@ struct IngestStage {
                     if let facts = validator.check(serviceRecord: rows, file: ordinal) {
                         aggregate.add(facts)
                     }
-                default:
+                case .placements:
+                    if let facts = validator.check(placement: rows, file: ordinal) { aggregate.add(facts) }
+                case .orders:
+                    if let facts = validator.check(order: rows, file: ordinal) { aggregate.add(facts) }
+                case .organizations:
                     continue
                 }
             }

@@ -19,18 +19,35 @@ struct PublishStage {
     }
 
     func write(
-        statistics: [RegionStatistics], report: ValidationReport, rejects: RejectSink, inputs: [IngestStage.Input],
-        stageRows: Manifest.StageCounts
+        aggregate: AggregateStage, statistics: [RegionStatistics], report: ValidationReport, rejects: RejectSink,
+        inputs: [IngestStage.Input], stageRows: Manifest.StageCounts
     ) throws -> Published {
         let final = outputRoot.appendingPathComponent(config.name).appendingPathComponent(asOf.description)
         let folder = try ReportFolder(final: final)
         do {
-            let byRegion = ByRegionTable.table(statistics, regions: regions)
-            try folder.write("tables/by_region.csv.gz", try byRegion.gzip())
+            var tables: [Table] = []
+            let hasVolunteers = aggregate.datasets.contains(.volunteers)
+            if hasVolunteers {
+                tables.append(ByRegionTable.table(statistics, regions: regions))
+                tables.append(GroupSharesTable.table(statistics, regions: regions))
+                tables.append(RetentionTable.table(aggregate.retention()))
+            }
+            if aggregate.datasets.contains(.placements) {
+                tables.append(PlacementsTable.table(aggregate.placements.statistics, regions: regions))
+                tables.append(ProgrammeChecksTable.table(aggregate.placements.checks, regions: regions))
+            }
+            if aggregate.datasets.contains(.orders) {
+                tables.append(OrdersTable.table(aggregate.orders.statistics, regions: regions))
+            }
+            for table in tables { try folder.write("tables/\(table.name).csv.gz", try table.gzip()) }
             let figures = FiguresSheet(
                 pipeline: config.name, asOf: asOf,
                 sources: Array(Set(inputs.map { URL(fileURLWithPath: $0.path).lastPathComponent })).sorted(),
-                statistics: statistics, regions: regions)
+                input: FiguresSheet.Input(
+                    regions: hasVolunteers ? statistics : [],
+                    placements: aggregate.datasets.contains(.placements) ? aggregate.placements : nil,
+                    orders: aggregate.orders.statistics),
+                regions: regions)
             try folder.write("figures.md", text: figures.markdown)
             try folder.write(
                 "validation.json",

@@ -123,4 +123,14 @@ struct CodeTable: Sendable {
     static let education = CodeTable(CodeTables.education.sorted().map { ($0, UInt8($0)!) })
     static let household = CodeTable([("rural", 1), ("urban", 2)])
     static let volunteerStatus = CodeTable([("active", 1), ("deregistered", 2)])
+    static let stage = numbered(CodeTables.stage)
+    static let specialProgramme = numbered(CodeTables.specialProgramme)
+    static let postLevel = numbered(CodeTables.postLevel)
+    static let outcome = numbered(CodeTables.outcome)
+    static let rating = numbered(CodeTables.rating)
+
+    /// Codes numbered 1, 2, 3, ... in the order given.
+    static func numbered(_ codes: [String]) -> CodeTable {
+        CodeTable(codes.enumerated().map { ($0.element, UInt8($0.offset + 1)) })
+    }
 }

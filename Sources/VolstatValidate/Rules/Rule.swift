@@ -51,6 +51,18 @@ public struct Rule: Sendable, Hashable, Comparable {
     public static let householdUnknown = Rule(code: "household.unknown", summary: "not rural or urban after mapping")
     public static let statusUnknown = Rule(code: "status.unknown", summary: "not active or deregistered after mapping")
     public static let verifiedUnknown = Rule(code: "verified.unknown", summary: "not 1/0, true/false, yes/no, 是/否")
+    public static let stageUnknown = Rule(
+        code: "stage.unknown", summary: "not applied, admitted, serving or ended after mapping")
+    public static let specialProgrammeUnknown = Rule(
+        code: "special_programme.unknown", summary: "not a special programme of the Western programme after mapping")
+    public static let postLevelUnknown = Rule(
+        code: "post_level.unknown", summary: "not township_or_below or county after mapping")
+    public static let outcomeUnknown = Rule(
+        code: "outcome.unknown", summary: "not stayed_local, left or continuing after mapping")
+    public static let ratingUnknown = Rule(
+        code: "rating.unknown", summary: "not excellent, pass, basic or fail after mapping")
+    public static let degreeUnknown = Rule(
+        code: "degree.unknown", summary: "not a GB/T 4658 top-level code after mapping")
     // Duplicates and references.
     public static let recordDuplicate = Rule(
         code: "record.duplicate", summary: "a record_id (source_id for volunteers) seen before; the first is kept")
@@ -68,6 +80,7 @@ public struct Rule: Sendable, Hashable, Comparable {
         idBirthDate, regionFormat, regionUnknown, dateFormat, dateFuture, dateOrder, ageOutOfRange, hoursFormat,
         hoursOutOfRange, hoursExceedSpan, genderUnknown, politicalStatusUnknown, educationUnknown, householdUnknown,
         statusUnknown, verifiedUnknown, recordDuplicate, personDuplicate, unknownVolunteer, rejectedVolunteer,
+        stageUnknown, specialProgrammeUnknown, postLevelUnknown, outcomeUnknown, ratingUnknown, degreeUnknown,
     ].sorted()
 
     /// Rules whose rows cannot be counted at all when they fail (the value is needed and unusable):
@@ -75,6 +88,7 @@ public struct Rule: Sendable, Hashable, Comparable {
     public static let structural: Set<Rule> = [
         fileUnreadable, rowRagged, rowMalformed, encodingInvalid, fieldMissing, idLength, idCharacters, idCheckDigit,
         idBirthDate, regionFormat, regionUnknown, dateFormat, hoursFormat, unknownVolunteer, rejectedVolunteer,
+        stageUnknown,
     ]
 
     /// Whether the rule can be made a warning or turned off.

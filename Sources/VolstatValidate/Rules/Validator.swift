@@ -24,6 +24,8 @@ public final class Validator {
     private var platformOfRegistration: [Int32] = []
     /// Service record id fingerprints -> the ordinal of the file they were first seen in.
     private var serviceRecordIDs: FingerprintTable
+    private var placementIDs: FingerprintTable
+    private var orderIDs: FingerprintTable
     public var registrationCount: Int32 { Int32(platformOfRegistration.count) }
 
     /// - Parameter seed: seeds the fingerprints of record ids; derive it from the secret so that
@@ -39,6 +41,8 @@ public final class Validator {
         self.rejects = rejects
         context = RuleContext(policy: policy, regions: regions, today: today)
         serviceRecordIDs = FingerprintTable(seed: seed)
+        placementIDs = FingerprintTable(seed: seed)
+        orderIDs = FingerprintTable(seed: seed)
     }
 
     /// Reports a row that could not be read at all (ragged, malformed, invalid encoding).
@@ -194,6 +198,77 @@ public final class Validator {
             serviceRegion: serviceRegion)
     }
 
+    /// Checks a placement of the Western programme; returns its facts when accepted.
+    public func check(placement row: any CanonicalRow, file: Int32) -> PlacementFacts? {
+        var checks = RowChecks(row: row, context: context)
+        let placementID = checks.present(PlacementField.placementID, required: true).map {
+            placementIDs.fingerprint($0)
+        }
+        _ = checks.present(PlacementField.volunteerID, required: true)
+        var stage: UInt8 = 0
+        if checks.present(PlacementField.stage, required: true) != nil {
+            stage = checks.code(PlacementField.stage, rule: .stageUnknown, table: .stage)
+        }
+        let region = checks.region(PlacementField.serviceRegionCode, required: true)
+        let programme = checks.code(
+            PlacementField.specialProgramme, rule: .specialProgrammeUnknown, table: .specialProgramme)
+        let postLevel = checks.code(PlacementField.postLevel, rule: .postLevelUnknown, table: .postLevel)
+        let start = checks.date(PlacementField.startDate, required: false)
+        let end = checks.date(PlacementField.endDate, required: false)
+        if let start, let end, end < start {
+            checks.add(.dateOrder, field: PlacementField.endDate, "end_date is before start_date", value: "\(end.date)")
+        }
+        let outcome = checks.code(PlacementField.outcome, rule: .outcomeUnknown, table: .outcome)
+        let degree = checks.code(PlacementField.degree, rule: .degreeUnknown, table: .education)
+        let political = checks.code(
+            PlacementField.politicalStatus, rule: .politicalStatusUnknown, table: .politicalStatus)
+        let rating = checks.code(PlacementField.rating, rule: .ratingUnknown, table: .rating)
+        if let placementID, !checks.hasError, placementIDs.value(for: placementID) != nil {
+            let text = row.value(PlacementField.placementID).map(FieldText.display) ?? ""
+            checks.add(
+                .recordDuplicate, field: PlacementField.placementID,
+                "placement_id '\(text)' was seen before; the first is kept", value: text)
+        }
+        guard conclude(row, findings: checks.findings), let placementID, let region, stage > 0 else { return nil }
+        placementIDs.update(file, for: placementID)
+        return PlacementFacts(
+            serviceUnit: RegionTable.serviceUnit(of: region), stage: stage, specialProgramme: programme,
+            postLevel: postLevel, endDate: end?.date, outcome: outcome, degree: degree, politicalStatus: political,
+            rating: rating)
+    }
+
+    /// Checks an order of a time bank or order platform; returns its facts when accepted.
+    public func check(order row: any CanonicalRow, file: Int32) -> OrderFacts? {
+        var checks = RowChecks(row: row, context: context)
+        let orderID = checks.present(OrderField.orderID, required: true).map { orderIDs.fingerprint($0) }
+        let requested = checks.date(OrderField.requestedAt, required: true)
+        var steps: [Timestamp?] = []
+        for field in [
+            OrderField.reviewedAt, OrderField.dispatchedAt, OrderField.acceptedAt, OrderField.completedAt,
+            OrderField.ratedAt,
+        ] {
+            let moment = checks.date(field, required: false)
+            if let moment, let requested, moment < requested {
+                checks.add(
+                    .dateOrder, field: field, "\(Dataset.orders.fields[field]) is before requested_at",
+                    value: row.value(field).map(FieldText.display))
+            }
+            steps.append(moment)
+        }
+        let region = checks.region(OrderField.regionCode, required: false)
+        if let orderID, !checks.hasError, orderIDs.value(for: orderID) != nil {
+            let text = row.value(OrderField.orderID).map(FieldText.display) ?? ""
+            checks.add(
+                .recordDuplicate, field: OrderField.orderID, "order_id '\(text)' was seen before; the first is kept",
+                value: text)
+        }
+        guard conclude(row, findings: checks.findings), let orderID, let requested else { return nil }
+        orderIDs.update(file, for: orderID)
+        return OrderFacts(
+            region: region, requestedAt: requested, reviewedAt: steps[0], dispatchedAt: steps[1], acceptedAt: steps[2],
+            completedAt: steps[3], ratedAt: steps[4])
+    }
+
     /// Validation off: reads only what the statistics need; a row without it is still rejected.
     private func read(volunteer row: any CanonicalRow, identity: IdentityCheck?) -> VolunteerFacts? {
         var checks = RowChecks(row: row, context: context)
@@ -271,6 +346,8 @@ public final class Validator {
             }
         }
         serviceRecordIDs.removeAll { $0 == file }
+        placementIDs.removeAll { $0 == file }
+        orderIDs.removeAll { $0 == file }
     }
 
     private func checkIdentity(_ identity: IdentityCheck?, into checks: inout RowChecks) -> PersonKey? {
