@@ -22,6 +22,7 @@ var targets: [Target] = [
         pkgConfig: "libxml-2.0",
         providers: [.apt(["libxml2-dev"])]
     ),
+    .target(name: "CSystemShims"),
     .target(
         name: "VolstatCore",
         resources: [.copy("Resources/regions")]
@@ -39,7 +40,7 @@ var targets: [Target] = [
     .target(
         name: "VolstatPublish",
         dependencies: [
-            "VolstatCore", "VolstatAggregate", "VolstatCompression",
+            "VolstatCore", "VolstatAggregate", "VolstatCompression", "CSystemShims",
             .product(name: "Crypto", package: "swift-crypto"),
         ]
     ),
@@ -79,7 +80,7 @@ var targets: [Target] = [
     ),
 ]
 
-for index in targets.indices where targets[index].type != .system {
+for index in targets.indices where targets[index].type != .system && targets[index].name != "CSystemShims" {
     targets[index].swiftSettings = (targets[index].swiftSettings ?? []) + strictSettings
 }
 

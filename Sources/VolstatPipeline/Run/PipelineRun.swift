@@ -56,6 +56,9 @@ public final class PipelineRun {
 
     public func execute() throws -> Result {
         let config = request.config
+        let lock = try RunLock(
+            folder: request.outputRoot.appendingPathComponent(config.name), pipeline: config.name)
+        defer { withExtendedLifetime(lock) {} }
         let regions = try RegionTable.bundled()
         let population = try config.population.map { try PopulationTable.load($0, pipelineFile: config.file) } ?? [:]
 

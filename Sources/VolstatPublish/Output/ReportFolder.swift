@@ -1,3 +1,4 @@
+import CSystemShims
 public import Foundation
 import VolstatCore
 
@@ -38,16 +39,25 @@ public final class ReportFolder {
 
     public func write(_ relative: String, text: String) throws { try write(relative, Array(text.utf8)) }
 
-    /// Moves the staging folder into place, replacing a previous report of the same day.
+    /// Moves the staging folder into place. A previous report of the same day is exchanged with
+    /// the new one in one atomic step (renameat2 with RENAME_EXCHANGE), so that readers, and a
+    /// crash at any moment, see either the old complete report or the new complete one.
     public func publish() throws {
-        let previous = final.deletingLastPathComponent().appendingPathComponent(
-            ".previous-\(final.lastPathComponent)-\(getpid())")
         do {
             if fileManager.fileExists(atPath: final.path) {
+                if volstat_exchange_paths(staging.path, final.path) == 0 {
+                    try fileManager.removeItem(at: staging)
+                    return
+                }
+                // A file system without the exchange: fall back to two renames.
+                let previous = final.deletingLastPathComponent().appendingPathComponent(
+                    ".previous-\(final.lastPathComponent)-\(getpid())")
                 try fileManager.moveItem(at: final, to: previous)
+                try fileManager.moveItem(at: staging, to: final)
+                try fileManager.removeItem(at: previous)
+            } else {
+                try fileManager.moveItem(at: staging, to: final)
             }
-            try fileManager.moveItem(at: staging, to: final)
-            if fileManager.fileExists(atPath: previous.path) { try fileManager.removeItem(at: previous) }
         } catch {
             throw OutputError("cannot move the report into \(final.path): \(error.localizedDescription)")
         }
