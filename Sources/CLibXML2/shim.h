@@ -1,5 +1,11 @@
 #ifndef VOLSTAT_CLIBXML2_SHIM_H
 #define VOLSTAT_CLIBXML2_SHIM_H
+/* Debian's libxml2 is built with ICU, so <libxml/encoding.h> would include the system's
+   <unicode/ucnv.h>. Foundation carries its own ICU (_FoundationICU) whose UErrorCode differs, and a
+   Swift file that imports both modules then fails to compile. volstat never touches libxml2's
+   encoding handlers (it only holds pointers to them), so the ICU part of those headers is left out. */
+#include <libxml/xmlversion.h>
+#undef LIBXML_ICU_ENABLED
 #include <libxml/xmlreader.h>
 #include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>

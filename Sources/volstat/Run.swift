@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import VolstatCore
 import VolstatPipeline
 import VolstatValidate
@@ -27,11 +28,30 @@ struct Run: ParsableCommand {
         name: .customLong("as-of"), help: "The day the statistics are as of (YYYY-MM-DD); overrides the file's as_of.")
     var asOf: String?
 
-    @Option(help: "The folder reports are written under.")
+    @Option(help: "The folder reports are written under (its .volstat/ holds the run ledger).")
     var out: String = "out"
+
+    @Flag(help: "Redo the run even if the pipeline file and inputs are unchanged since the last successful run.")
+    var force = false
+
+    @Flag(help: "Start from the first stage that did not finish in the last failed run of the same inputs.")
+    var resume = false
+
+    @Option(name: .customLong("log-format"), help: "text or json (default: text on a terminal, json otherwise).")
+    var logFormat: String?
 
     func run() throws {
         try FailureReporting.run {
+            let format: LogFormat
+            if let logFormat {
+                guard let parsed = LogFormat(rawValue: logFormat) else {
+                    throw UsageError("--log-format must be text or json, not '\(logFormat)'")
+                }
+                format = parsed
+            } else {
+                format = .automatic
+            }
+            let logger = LoggingSetup.logger(format: format, label: "volstat.run")
             let config = try PipelineLoader.load(path: pipeline)
             let today = Today.date()
             let day: CivilDate
@@ -44,11 +64,17 @@ struct Run: ParsableCommand {
                 day = config.asOf.resolve(today: today)
             }
             let secret = try PseudonymisationKey.load()
-            let request = PipelineRun.Request(
+            var request = PipelineRun.Request(
                 config: config, asOf: day, outputRoot: URL(fileURLWithPath: out), secret: secret, today: today)
-            let result = try PipelineRun(request) { line in StandardError.write("volstat: \(line)\n") }.execute()
-            RunSummary.print(result, pipeline: config.name, asOf: day)
-            return result.passed ? 0 : FailureReporting.dataFailed
+            request.force = force
+            request.resume = resume
+            if format == .text { ProgressLine.shared.enable() }
+            let result = try PipelineRun(request, logger: logger) { file, bytes, total, rows in
+                ProgressLine.shared.update(file: file, bytes: bytes, total: total, rows: rows)
+            }.execute()
+            ProgressLine.shared.clear()
+            RunSummary.print(result, pipeline: config.name, asOf: day, logger: logger)
+            return result.exitCode
         }
     }
 }
@@ -78,23 +104,36 @@ enum PseudonymisationKey {
     }
 }
 
-/// The short summary a run prints on the terminal.
+/// The short summary a run prints at its end.
 enum RunSummary {
-    static func print(_ result: PipelineRun.Result, pipeline: String, asOf: CivilDate) {
-        var lines: [String] = []
+    static func print(_ result: PipelineRun.Result, pipeline: String, asOf: CivilDate, logger: Logger) {
+        if let reused = result.reusedRun {
+            logger.info("\(pipeline) \(asOf): unchanged since run \(reused); report: \(result.reportFolder.path)")
+            return
+        }
         let rate = result.rowsRead == 0 ? 0 : Double(result.rowsRejected) / Double(result.rowsRead) * 100
-        lines.append(
-            "\(pipeline) \(asOf): \(result.rowsRead) rows read, \(result.rowsAccepted) accepted, \(result.rowsRejected) rejected (\(String(format: "%.2f", rate))%)"
-        )
+        var lines: [String] = []
+        if let resumed = result.resumedRun {
+            lines.append("\(pipeline) \(asOf): resumed run \(resumed) at the publish stage")
+        } else {
+            lines.append(
+                "\(pipeline) \(asOf): \(result.rowsRead) rows read, \(result.rowsAccepted) accepted, \(result.rowsRejected) rejected (\(String(format: "%.2f", rate))%)"
+            )
+        }
         for (rule, count) in result.rejectedByRule.sorted(by: { $0.key < $1.key }) {
             lines.append("  \(rule): \(count)")
         }
         for (path, error) in result.unreadableFiles { lines.append("  unreadable: \(path): \(error)") }
+        for line in lines { logger.info("\(line)") }
         for threshold in result.thresholds where !threshold.passed {
-            lines.append("validation failed: " + describe(threshold))
+            logger.error("validation failed: \(describe(threshold))")
         }
-        lines.append("report: \(result.reportFolder.path)")
-        StandardError.write(lines.map { $0 + "\n" }.joined())
+        if !result.driftAlerts.isEmpty {
+            logger.warning(
+                "drift: \(result.driftAlerts.count) change\(result.driftAlerts.count == 1 ? "" : "s") beyond the limits; see drift.json"
+            )
+        }
+        logger.info("report: \(result.reportFolder.path) (run \(result.run))")
     }
 
     static func describe(_ threshold: ValidationReportThreshold) -> String {

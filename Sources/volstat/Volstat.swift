@@ -11,6 +11,6 @@ struct Volstat: ParsableCommand {
             configuration error; 3 input or output error.
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Extract.self]
+        subcommands: [Run.self, Runs.self, Extract.self]
     )
 }

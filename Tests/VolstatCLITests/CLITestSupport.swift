@@ -12,8 +12,15 @@ struct CommandResult {
 func volstat(
     _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil
 ) throws -> CommandResult {
+    try command(volstatBinary(), arguments, environment: environment, directory: directory)
+}
+
+/// Runs an executable (a script of the repository, say) and collects its output and exit status.
+func command(
+    _ executable: URL, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil
+) throws -> CommandResult {
     let process = Process()
-    process.executableURL = volstatBinary()
+    process.executableURL = executable
     process.arguments = arguments
     var merged = ProcessInfo.processInfo.environment
     for (key, value) in environment { merged[key] = value }

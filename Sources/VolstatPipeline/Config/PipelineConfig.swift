@@ -41,6 +41,7 @@ public struct PipelineConfig: Sendable {
     public var validation: ValidationPolicy
     /// Political status codes counted as party members: 01 and 02 unless `aggregate.party_statuses` says otherwise.
     public var partyStatuses: Set<UInt8>
+    public var drift: DriftPolicy
     public var publishFormats: [String]
     public var suppressBelow: Int
 }

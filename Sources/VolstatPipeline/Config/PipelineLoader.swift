@@ -33,7 +33,7 @@ public enum PipelineLoader {
         let top = try reader.keyed(
             root, path: "",
             keys: [
-                "name", "as_of", "sources", "population", "validate", "publish", "aggregate",
+                "name", "as_of", "sources", "population", "validate", "publish", "aggregate", "drift",
             ])
         let name = try reader.string(top["name"], path: "name", required: true)!
         guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]*$", options: .regularExpression) != nil else {
@@ -84,9 +84,35 @@ public enum PipelineLoader {
                     })
             }
         }
+        var drift = DriftPolicy()
+        if let node = top["drift"] {
+            let entries = try reader.keyed(
+                node, path: "drift",
+                keys: ["max_rows_drop", "max_rows_rise", "max_registered_drop", "max_hours_change", "fail"])
+            drift.maxRowsDrop =
+                try reader.fraction(entries["max_rows_drop"], path: "drift.max_rows_drop") ?? drift.maxRowsDrop
+            if let rise = try reader.string(entries["max_rows_rise"], path: "drift.max_rows_rise", required: false) {
+                guard let value = Double(rise), value >= 0 else {
+                    throw reader.error(
+                        entries["max_rows_rise"], "drift.max_rows_rise", "'\(rise)' is not a share >= 0 (0.5 for +50 %)"
+                    )
+                }
+                drift.maxRowsRise = value
+            }
+            drift.maxRegisteredDrop =
+                try reader.fraction(entries["max_registered_drop"], path: "drift.max_registered_drop")
+                ?? drift.maxRegisteredDrop
+            drift.maxHoursChange = try reader.fraction(entries["max_hours_change"], path: "drift.max_hours_change")
+            if let fail = try reader.string(entries["fail"], path: "drift.fail", required: false) {
+                guard let value = Bool(fail) else {
+                    throw reader.error(entries["fail"], "drift.fail", "'\(fail)' is not true or false")
+                }
+                drift.fail = value
+            }
+        }
         return PipelineConfig(
             file: file, name: name, asOf: asOf, sources: sources, population: population, validation: policy,
-            partyStatuses: partyStatuses, publishFormats: formats, suppressBelow: suppressBelow)
+            partyStatuses: partyStatuses, drift: drift, publishFormats: formats, suppressBelow: suppressBelow)
     }
 
     static func parseAsOf(_ node: Node?, reader: NodeReader) throws -> PipelineConfig.AsOf {

@@ -1,5 +1,6 @@
 public import Foundation
-public import VolstatAggregate
+public import Logging
+import VolstatAggregate
 public import VolstatCore
 import VolstatIngest
 import VolstatPublish
@@ -7,9 +8,12 @@ public import VolstatValidate
 
 /// One run of a pipeline: ingest, validate, aggregate and publish, in that order, for one as_of.
 ///
-/// Records stream through ingest, validate and aggregate one at a time; only the registration
-/// store is held in memory. Publish writes into a staging folder that replaces the previous
-/// report of the same day in one rename.
+/// Records stream through ingest, validate and aggregate one at a time (the three stages finish
+/// together); only the registration store is held in memory. The aggregate stage's output, every
+/// report file, is saved in the work folder (`OUT/.volstat/runs/ID/`), and publish writes it into
+/// a staging folder exchanged with the report folder in one step. Every run is recorded in the
+/// ledger; a run whose pipeline file and inputs are unchanged since the last successful run for
+/// the same as_of reuses that run's report.
 public final class PipelineRun {
     /// What the caller asks for.
     public struct Request: Sendable {
@@ -18,6 +22,10 @@ public final class PipelineRun {
         public var outputRoot: URL
         public var secret: [UInt8]
         public var today: CivilDate
+        /// Redo the run even when nothing changed.
+        public var force = false
+        /// Start from the first stage that did not finish in the last failed run.
+        public var resume = false
 
         public init(config: PipelineConfig, asOf: CivilDate, outputRoot: URL, secret: [UInt8], today: CivilDate) {
             self.config = config
@@ -30,45 +38,166 @@ public final class PipelineRun {
 
     /// What a finished run produced.
     public struct Result: Sendable {
+        public var run: Int64
         /// The published report folder, `OUT/NAME/AS_OF`.
         public var reportFolder: URL
-        /// Every validation threshold passed (otherwise the command exits 1).
-        public var passed: Bool
+        /// The exit code: 0, or 1 when the data failed the validation thresholds or drift limits.
+        public var exitCode: Int32
+        /// The earlier run whose report was reused, or resumed.
+        public var reusedRun: Int64?
+        public var resumedRun: Int64?
         public var thresholds: [ValidationReport.Threshold]
         public var rowsRead: Int
         public var rowsAccepted: Int
         public var rowsRejected: Int
         public var rejectedByRule: [String: Int]
         public var unreadableFiles: [(path: String, error: String)]
-        public var national: RegionStatistics?
-        public var figuresMarkdown: String
-        public var outputFiles: [String]
+        public var driftAlerts: [DriftReport.Check]
     }
 
-    private let request: Request
-    private let log: (String) -> Void
+    /// Receives progress while files are read: the file, bytes read of its size, rows so far.
+    public typealias Progress = @Sendable (_ file: String, _ bytesRead: Int, _ bytesTotal: Int, _ rows: Int) -> Void
 
-    /// - Parameter log: receives one line per stage event, for the terminal or the log.
-    public init(_ request: Request, log: @escaping (String) -> Void = { _ in }) {
+    private let request: Request
+    private let logger: Logger
+    private let progress: Progress?
+    /// Test hook: `VOLSTAT_STAGE_DELAY_MS` pauses at every stage boundary (or only after the stage
+    /// named by `VOLSTAT_STAGE_DELAY_AT`), so that a test can kill the process inside a given stage.
+    private let stageDelay: UInt32
+    private let stageDelayAt: String?
+
+    public init(_ request: Request, logger: Logger, progress: Progress? = nil) {
         self.request = request
-        self.log = log
+        self.logger = logger
+        self.progress = progress
+        let environment = ProcessInfo.processInfo.environment
+        stageDelay = UInt32(environment["VOLSTAT_STAGE_DELAY_MS"] ?? "") ?? 0
+        stageDelayAt = environment["VOLSTAT_STAGE_DELAY_AT"]
     }
 
     public func execute() throws -> Result {
         let config = request.config
-        let lock = try RunLock(
-            folder: request.outputRoot.appendingPathComponent(config.name), pipeline: config.name)
+        let lock = try RunLock(folder: request.outputRoot.appendingPathComponent(config.name), pipeline: config.name)
         defer { withExtendedLifetime(lock) {} }
-        let regions = try RegionTable.bundled()
-        let population = try config.population.map { try PopulationTable.load($0, pipelineFile: config.file) } ?? [:]
+        ReportFolder.removeLeftovers(in: request.outputRoot.appendingPathComponent(config.name))
+        let ledger = try RunLedger(outputRoot: request.outputRoot)
+        try ledger.markAbandoned(pipeline: config.name)
 
-        // Ingest: find every input file before reading any.
         let inputs = try IngestStage.plan(config)
-        log(
-            "ingest: \(inputs.count) file\(inputs.count == 1 ? "" : "s") for \(config.sources.count) source\(config.sources.count == 1 ? "" : "s")"
-        )
+        let pipelineSHA256 = Digest.sha256([UInt8](FileManager.default.contents(atPath: config.file) ?? Data()))
+        let inputsSHA256 = Digest.sha256(
+            Array(inputs.map { "\($0.source.keyPath) \($0.path) \($0.sha256)\n" }.joined().utf8))
+        let asOf = request.asOf.description
+        let publish = PublishStage(
+            config: config, asOf: request.asOf, regions: try RegionTable.bundled(), outputRoot: request.outputRoot)
 
-        // Validate and aggregate, streaming row by row.
+        if !request.force,
+            let previous = try ledger.lastSuccess(
+                pipeline: config.name, asOf: asOf, pipelineSHA256: pipelineSHA256, inputsSHA256: inputsSHA256),
+            let manifest = FileManager.default.contents(
+                atPath: publish.finalFolder.appendingPathComponent("manifest.json").path),
+            Digest.sha256([UInt8](manifest)) == previous.manifestSHA256
+        {
+            let run = try ledger.begin(
+                pipeline: config.name, asOf: asOf, pipelineSHA256: pipelineSHA256, inputsSHA256: inputsSHA256,
+                inputs: inputs.map { ($0.path, $0.source.keyPath, $0.sha256, $0.bytes) })
+            for stage in RunLedger.stages { try ledger.stage(run, stage, "reused") }
+            let code = Int32(previous.exitCode ?? 0)
+            try ledger.finish(
+                run, status: "reused", exitCode: code, manifestSHA256: previous.manifestSHA256,
+                report: publish.finalFolder.path,
+                message:
+                    "pipeline file and inputs unchanged since run \(previous.id); its report is reused (--force redoes it)",
+                reusedRun: previous.id)
+            logger.info("unchanged since run \(previous.id): its report is reused (--force redoes the run)")
+            return Result(
+                run: run, reportFolder: publish.finalFolder, exitCode: code, reusedRun: previous.id, resumedRun: nil,
+                thresholds: [], rowsRead: previous.rowsRead, rowsAccepted: previous.rowsAccepted,
+                rowsRejected: previous.rowsRejected, rejectedByRule: previous.rejectsByRule, unreadableFiles: [],
+                driftAlerts: [])
+        }
+
+        let run = try ledger.begin(
+            pipeline: config.name, asOf: asOf, pipelineSHA256: pipelineSHA256, inputsSHA256: inputsSHA256,
+            inputs: inputs.map { ($0.path, $0.source.keyPath, $0.sha256, $0.bytes) })
+        let work = request.outputRoot.appendingPathComponent(".volstat/runs/\(run)")
+        do {
+            var resumed: (run: Int64, content: ReportContent, exitCode: Int32)?
+            if request.resume,
+                let failed = try ledger.resumable(
+                    pipeline: config.name, asOf: asOf, pipelineSHA256: pipelineSHA256, inputsSHA256: inputsSHA256),
+                let content = ReportContent.load(
+                    from: request.outputRoot.appendingPathComponent(".volstat/runs/\(failed.id)")),
+                let code = try? Self.exitCode(of: content)
+            {
+                resumed = (failed.id, content, code)
+                for stage in ["ingest", "validate", "aggregate"] { try ledger.stage(run, stage, "reused") }
+                logger.info(
+                    "resuming run \(failed.id): ingest, validate and aggregate finished there; publishing its output")
+            } else if request.resume {
+                logger.info(
+                    "nothing to resume (no failed run with the same pipeline file and inputs got past aggregate); running every stage"
+                )
+            }
+
+            var outcome: Outcome
+            if let resumed {
+                try resumed.content.save(to: work)
+                outcome = Outcome(content: resumed.content, exitCode: resumed.exitCode, report: nil, drift: nil)
+                try ledger.counts(run, files: [], rejectsByRule: [:])
+            } else {
+                outcome = try ingestValidateAggregate(run: run, inputs: inputs, ledger: ledger, publish: publish)
+                try outcome.content.save(to: work)
+            }
+            try ledger.stage(run, "aggregate", resumed == nil ? "done" : "reused")
+            pause("aggregate")
+
+            try ledger.stage(run, "publish", "running")
+            logger.info("stage publish: writing \(publish.finalFolder.path)")
+            let folder = try publish.publish(outcome.content) { pause("publish") }
+            try ledger.stage(run, "publish", "done")
+            let manifestSHA256 = Digest.sha256(outcome.content.bytes(of: "manifest.json") ?? [])
+            try ledger.finish(
+                run, status: outcome.exitCode == 0 ? "succeeded" : "data_failed", exitCode: outcome.exitCode,
+                manifestSHA256: manifestSHA256, report: folder.path, message: resumed.map { "resumed run \($0.run)" })
+            try? FileManager.default.removeItem(at: work)
+            let report = outcome.report
+            return Result(
+                run: run, reportFolder: folder, exitCode: outcome.exitCode, reusedRun: nil, resumedRun: resumed?.run,
+                thresholds: report?.thresholds ?? [], rowsRead: report?.rowsRead ?? 0,
+                rowsAccepted: report?.rowsAccepted ?? 0, rowsRejected: report?.rowsRejected ?? 0,
+                rejectedByRule: report?.rejectedByRule ?? [:],
+                unreadableFiles: report?.files.compactMap { file in file.error.map { (file.path, $0) } } ?? [],
+                driftAlerts: outcome.drift?.alerts ?? [])
+        } catch {
+            for stage in RunLedger.stages { try? ledger.failStage(run, stage) }
+            try? ledger.finish(
+                run, status: "failed", exitCode: Self.code(for: error), manifestSHA256: nil, report: nil,
+                message: "\(error)")
+            throw error
+        }
+    }
+
+    /// What the streaming stages produced.
+    struct Outcome {
+        var content: ReportContent
+        var exitCode: Int32
+        var report: ValidationReport?
+        var drift: DriftReport?
+    }
+
+    /// Ingest, validate and aggregate in one streaming pass, then render the report's files.
+    private func ingestValidateAggregate(
+        run: Int64, inputs: [IngestStage.Input], ledger: RunLedger, publish: PublishStage
+    ) throws -> Outcome {
+        let config = request.config
+        for stage in ["ingest", "validate", "aggregate"] { try ledger.stage(run, stage, "running") }
+        logger.info(
+            "stage ingest+validate+aggregate: \(inputs.count) file\(inputs.count == 1 ? "" : "s") of \(config.sources.count) source\(config.sources.count == 1 ? "" : "s")"
+        )
+        pause("ingest")
+        let regions = publish.regions
+        let population = try config.population.map { try PopulationTable.load($0, pipelineFile: config.file) } ?? [:]
         let report = ValidationReport()
         let pseudonymiser = Pseudonymiser(secret: request.secret)
         let seed = Array("volstat record-id fingerprints".utf8).withUnsafeBytes { pseudonymiser.personKey($0).low }
@@ -77,34 +206,93 @@ public final class PipelineRun {
             seed: seed)
         var aggregate = AggregateStage(asOf: request.asOf)
         let ingest = IngestStage(
-            pseudonymiser: pseudonymiser, policy: config.validation, pipelineFile: config.file)
+            pseudonymiser: pseudonymiser, policy: config.validation, pipelineFile: config.file, progress: progress)
         for (ordinal, input) in inputs.enumerated() {
             try ingest.read(input, ordinal: Int32(ordinal), validator: validator, aggregate: &aggregate, report: report)
             let counts = report.files.last!
-            log(
-                "validate: \(input.path): \(counts.rowsRead) rows, \(counts.rowsAccepted) accepted, \(counts.rowsRejected) rejected"
-                    + (counts.error.map { " — unreadable: \($0)" } ?? ""))
+            let unreadable = counts.error.map { "; unreadable: \($0)" } ?? ""
+            logger.info(
+                "validate: \(input.path): \(counts.rowsRead) rows, \(counts.rowsAccepted) accepted, \(counts.rowsRejected) rejected\(unreadable)"
+            )
         }
-        let thresholds = report.evaluate(config.validation)
+        try ledger.stage(run, "ingest", "done")
+        try ledger.stage(run, "validate", "done")
+        try ledger.counts(
+            run, files: report.files.map { ($0.path, $0.rowsRead, $0.rowsAccepted, $0.rowsRejected) },
+            rejectsByRule: report.rejectedByRule)
+        pause("validate")
+        report.evaluate(config.validation)
 
-        // Aggregate: roll up to every region.
         let statistics = aggregate.byRegion(partyStatuses: config.partyStatuses, population: population)
-        log("aggregate: \(aggregate.store.personCount) persons, \(statistics.count) regions")
+        logger.info("stage aggregate: \(aggregate.store.personCount) persons, \(statistics.count) regions")
+        var drift: DriftReport?
+        if aggregate.datasets.contains(.volunteers) {
+            if let previous = try ledger.previousPublished(pipeline: config.name, before: run) {
+                var rowsBySource: [String: Int] = [:]
+                for (input, file) in zip(inputs, report.files) {
+                    rowsBySource[input.source.keyPath, default: 0] += file.rowsRead
+                }
+                drift = DriftReport.compare(
+                    policy: config.drift, previous: previous.entry, previousRegions: previous.regions,
+                    rowsBySource: rowsBySource, statistics: statistics)
+                for alert in drift!.alerts {
+                    logger.warning(
+                        "drift: \(alert.measure) of \(alert.subject) went from \(alert.previous) to \(alert.current) (\(Self.percent(alert.change))) since run \(previous.entry.id) (\(previous.entry.asOf))"
+                    )
+                }
+            }
+            try ledger.figures(
+                run,
+                statistics.filter { $0.level == .national || $0.level == .province }.map {
+                    RunLedger.RegionFigure(
+                        code: $0.code, registered: $0.registered, totalHundredths: $0.totalHours.hundredths)
+                })
+        }
+        let content = try publish.content(
+            aggregate: aggregate, statistics: statistics, report: report, rejects: validator.rejects, drift: drift,
+            inputs: inputs, stageRows: stageRows(report: report, aggregate: aggregate, regions: statistics.count))
+        let driftFails = config.drift.fail && !(drift?.alerts.isEmpty ?? true)
+        return Outcome(content: content, exitCode: report.passed && !driftFails ? 0 : 1, report: report, drift: drift)
+    }
 
-        // Publish.
-        let publish = PublishStage(
-            config: config, asOf: request.asOf, regions: regions, outputRoot: request.outputRoot)
-        let published = try publish.write(
-            aggregate: aggregate, statistics: statistics, report: report, rejects: validator.rejects, inputs: inputs,
-            stageRows: stageRows(report: report, aggregate: aggregate, regions: statistics.count))
-        log("publish: \(published.folder.path)")
+    /// The exit code a saved report stands for (validation and drift as recorded in it).
+    static func exitCode(of content: ReportContent) throws -> Int32 {
+        struct Passed: Decodable { var passed: Bool }
+        struct Drift: Decodable {
+            struct Check: Decodable {
+                var withinLimits: Bool
+                enum CodingKeys: String, CodingKey { case withinLimits = "within_limits" }
+            }
+            var failsRun: Bool
+            var checks: [Check]
+            enum CodingKeys: String, CodingKey {
+                case checks
+                case failsRun = "fails_run"
+            }
+        }
+        let validation = try JSONDecoder().decode(Passed.self, from: Data(content.bytes(of: "validation.json") ?? []))
+        var failed = !validation.passed
+        if let bytes = content.bytes(of: "drift.json") {
+            let drift = try JSONDecoder().decode(Drift.self, from: Data(bytes))
+            failed = failed || (drift.failsRun && drift.checks.contains { !$0.withinLimits })
+        }
+        return failed ? 1 : 0
+    }
 
-        return Result(
-            reportFolder: published.folder, passed: report.passed, thresholds: thresholds, rowsRead: report.rowsRead,
-            rowsAccepted: report.rowsAccepted, rowsRejected: report.rowsRejected, rejectedByRule: report.rejectedByRule,
-            unreadableFiles: report.files.compactMap { file in file.error.map { (file.path, $0) } },
-            national: statistics.first { $0.level == .national }, figuresMarkdown: published.figures,
-            outputFiles: published.files)
+    static func percent(_ change: Double?) -> String {
+        guard let change else { return "new" }
+        return String(format: "%+.1f%%", change * 100)
+    }
+
+    static func code(for error: any Error) -> Int32 {
+        guard let failure = error as? any VolstatFailure else { return 3 }
+        return failure.kind == .usage ? 2 : 3
+    }
+
+    private func pause(_ stage: String) {
+        guard stageDelay > 0, stageDelayAt == nil || stageDelayAt == stage else { return }
+        logger.info("test pause after \(stage): \(stageDelay) ms")
+        usleep(stageDelay * 1000)
     }
 
     private func stageRows(report: ValidationReport, aggregate: AggregateStage, regions: Int) -> Manifest.StageCounts {

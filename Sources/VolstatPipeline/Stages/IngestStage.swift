@@ -21,6 +21,7 @@ struct IngestStage {
     let pseudonymiser: Pseudonymiser
     let policy: ValidationPolicy
     let pipelineFile: String
+    let progress: PipelineRun.Progress?
 
     /// Expands every source's glob and hashes every file. Volunteers come first, so that service
     /// records can be matched against the registry. A glob that matches nothing is a
@@ -66,7 +67,10 @@ struct IngestStage {
         let firstRegistration = validator.registrationCount
         do {
             let rows = try open(input)
+            var count = 0
             while try rows.next() {
+                count += 1
+                if count & 0xFFFF == 0, let progress { progress(input.path, rows.bytesConsumed, input.bytes, count) }
                 if let problem = rows.problem {
                     validator.rejectUnreadable(
                         rows, rule: Rule.named(problem.ruleCode) ?? .rowMalformed, message: problem.message,
@@ -93,6 +97,7 @@ struct IngestStage {
                 }
             }
             aggregate.commitFile()
+            progress?(input.path, input.bytes, input.bytes, count)
         } catch let error as MappingError {
             throw ConfigurationError(file: pipelineFile, keyPath: input.source.keyPath, problem: error.message)
         } catch let error as any VolstatFailure where error.kind == .input {

@@ -63,6 +63,16 @@ public final class ReportFolder {
         }
     }
 
+    /// Removes the staging and previous-report folders that a killed run left in a pipeline's
+    /// folder. Call it only while holding the pipeline's run lock, so that no live run owns them.
+    public static func removeLeftovers(in pipelineFolder: URL) {
+        let fileManager = FileManager.default
+        let names = (try? fileManager.contentsOfDirectory(atPath: pipelineFolder.path)) ?? []
+        for name in names where name.hasPrefix(".staging-") || name.hasPrefix(".previous-") {
+            try? fileManager.removeItem(at: pipelineFolder.appendingPathComponent(name))
+        }
+    }
+
     /// Removes the staging folder after a failure.
     public func abandon() {
         try? fileManager.removeItem(at: staging)
