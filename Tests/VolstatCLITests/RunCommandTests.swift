@@ -16,9 +16,7 @@ struct RunCommandTests {
             table.hasPrefix(
                 "region_code,region_name,level,registered,new_registrations,party_members,party_member_share,political_status_unknown,total_hours,hours_per_capita,active,activity_rate,registered_share_of_population\n000000,全国,national,"
             ))
-        if let reference = try referenceByRegion(pipeline: "pipelines/jiangxi.yaml", asOf: "2022-12-31") {
-            #expect(table == reference)
-        }
+        #expect(table == (try referenceTable(pipeline: "pipelines/jiangxi.yaml", asOf: "2022-12-31")))
         let figures = try String(contentsOf: report.appendingPathComponent("figures.md"), encoding: .utf8)
         #expect(figures.contains("| 党员占比 | 21.9% |"))
         #expect(figures.contains("| 占常住人口比例 | 15.6% |"))

@@ -19,24 +19,26 @@ func gunzipText(_ url: URL) throws -> String {
     String(decoding: try Gunzip.decompress([UInt8](try Data(contentsOf: url))), as: UTF8.self)
 }
 
-/// The `by_region` table of the independent reference implementation (Python), or nil when
-/// python3 with PyYAML is not available.
-func referenceByRegion(pipeline: String, asOf: String) throws -> String? {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-        "python3", RepositoryPaths.root.appendingPathComponent("Tests/Reference/reference_stats.py").path, pipeline,
-        "--as-of", asOf,
-    ]
-    process.currentDirectoryURL = RepositoryPaths.root
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = Pipe()
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { return nil }
-    return String(decoding: data, as: UTF8.self)
+/// A table computed by the independent reference implementation (`Tests/Reference/reference_stats.py`,
+/// Python with PyYAML, which `scripts/bootstrap` installs) from the same pipeline file.
+func referenceTable(pipeline: String, asOf: String, table: String = "by_region") throws -> String {
+    let result = try command(
+        URL(fileURLWithPath: "/usr/bin/env"),
+        [
+            "python3", RepositoryPaths.root.appendingPathComponent("Tests/Reference/reference_stats.py").path, pipeline,
+            "--as-of", asOf, "--table", table,
+        ])
+    guard result.status == 0 else {
+        throw ReferenceFailure(
+            message: "reference_stats.py \(pipeline) --table \(table) failed: \(result.standardError)")
+    }
+    return result.standardOutput
+}
+
+/// The reference implementation could not compute a table.
+struct ReferenceFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }
 
 /// Every file under a folder, by relative path, with its bytes.

@@ -77,6 +77,16 @@ struct CSVReaderTests {
         #expect(reader.problem == nil)
     }
 
+    @Test(
+        "doubled quotes beside multi-byte characters are valid UTF-8",
+        arguments: ["\"\"\"渝见志愿\"\"城市文明劝导\"", "\"渝\"\"导\"", "\"𠮷\"\"\"", "\"\"\"\"\"𠮷\""])
+    func doubledQuotesBesideMultiByteCharacters(field: String) throws {
+        let result = try readCSV("a;b\n\(field);x\n", dialect: CSVDialect(delimiter: UInt8(ascii: ";")))
+        #expect(result.problems.isEmpty)
+        let expected = String(field.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
+        #expect(result.rows == [[expected, "x"]])
+    }
+
     @Test("a record larger than the buffer grows it")
     func hugeRecord() throws {
         let big = String(repeating: "x", count: 10_000)

@@ -156,15 +156,17 @@ public final class CSVReader: RecordReader {
     private func collectValues(length: Int) {
         values.removeAll(keepingCapacity: true)
         let record = UnsafeMutableRawBufferPointer(rebasing: buffer[recordStart..<(recordStart + length)])
+        // Checked before unescaping: unescaping shifts a quoted field's bytes left in place and
+        // leaves the tail of the old bytes behind, which may end in a cut multi-byte character.
+        if checkEncoding, let offset = UTF8Check.firstProblem(UnsafeRawBufferPointer(record)) {
+            problem = .invalidEncoding(column: columnOf(offset: offset, recordStart: recordStart))
+        }
         for span in spans {
             if span.quoted {
                 values.append((span.start + 1, tokenizer.unescape(record, span)))
             } else {
                 values.append((span.start, span.end - span.start))
             }
-        }
-        if checkEncoding, let offset = UTF8Check.firstProblem(UnsafeRawBufferPointer(record)) {
-            problem = .invalidEncoding(column: columnOf(offset: offset, recordStart: recordStart))
         }
     }
 
