@@ -169,18 +169,19 @@ public final class Validator {
         let serviceRegion = checks.region(ServiceRecordField.regionCode, required: false)
         var registration: Int32?
         if let volunteerID {
-            let text = { FieldText.display(volunteerID) }
             switch registrations.value(for: volunteerID) {
             case .some(let index) where index >= 0:
                 registration = index
             case .some:
+                let text = FieldText.display(volunteerID)
                 checks.add(
                     .rejectedVolunteer, field: ServiceRecordField.volunteerID,
-                    "volunteer '\(text())' was rejected at registration", value: text())
+                    "volunteer '\(text)' was rejected at registration", value: text)
             case .none:
+                let text = FieldText.display(volunteerID)
                 checks.add(
                     .unknownVolunteer, field: ServiceRecordField.volunteerID,
-                    "volunteer '\(text())' is not in the registry", value: text())
+                    "volunteer '\(text)' is not in the registry", value: text)
             }
         }
         if let recordID, !checks.hasError, serviceRecordIDs.value(for: recordID) != nil {
