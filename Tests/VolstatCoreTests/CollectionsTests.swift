@@ -26,6 +26,30 @@ struct CollectionsTests {
         #expect(withBytes("JX7") { table.value(for: $0) } == 70)
     }
 
+    @Test(
+        "byte-key table: keys kept in the slot and in the arena, told apart by length and content",
+        arguments: [1, 8, 9, 15, 16, 17, 40])
+    func byteKeyLengths(length: Int) {
+        var table = ByteKeyTable(capacity: 2)
+        func key(_ index: Int) -> String {
+            let digits = String(index)
+            return String(repeating: "k", count: max(0, length - digits.count)) + digits
+        }
+        let count = length == 1 ? 10 : 5_000
+        for index in 0..<count { withBytes(key(index)) { _ = table.update(Int32(index), for: $0) } }
+        #expect(table.count == count)
+        for index in 0..<count {
+            #expect(withBytes(key(index)) { table.value(for: $0) } == Int32(index))
+        }
+        let shorter = String(key(3).dropLast())
+        #expect(withBytes(shorter) { table.value(for: $0) } == nil)
+        #expect(withBytes(key(3) + "\u{0}") { table.value(for: $0) } == nil)
+        #expect(withBytes(key(3)) { table.update(-3, for: $0) } == 3)
+        table.removeAll { $0 < 0 }
+        #expect(withBytes(key(3)) { table.value(for: $0) } == nil)
+        #expect(withBytes(key(count - 1)) { table.value(for: $0) } == Int32(count - 1))
+    }
+
     @Test("person index: dense numbers, lookups and truncation")
     func persons() {
         var index = PersonIndex(capacity: 2)

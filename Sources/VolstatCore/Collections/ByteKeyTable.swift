@@ -1,14 +1,37 @@
-/// An exact hash map from short byte strings (source ids) to `Int32`, with the keys kept in one
-/// arena: about 16 bytes per entry plus the key bytes, and no `String` per key.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// An exact hash map from short byte strings (source ids) to `Int32`, with no `String` per key.
 ///
-/// Open addressing with linear probing; the table doubles at three quarters full.
+/// Open addressing with linear probing over 24-byte slots; the table doubles at three quarters
+/// full. A key of up to 16 bytes is kept inside its slot, so that a lookup of a typical source id
+/// touches one cache line and compares two words; a longer key is kept in an arena and compared
+/// there.
 public struct ByteKeyTable: Sendable {
-    /// Per slot: the upper 32 bits of the hash (0 = empty, so stored tags are never 0), the key's
-    /// offset and length in the arena, and the value.
-    private var tags: [UInt32]
-    private var offsets: [UInt32]
-    private var lengths: [UInt16]
-    private var values: [Int32]
+    /// One entry. `tag` holds 16 bits of the hash (0 = empty, so stored tags are never 0); `first`
+    /// and `second` hold the key's bytes, zero-padded, when it has at most 16 of them, otherwise
+    /// `first` is the key's offset in the arena.
+    struct Slot {
+        var first: UInt64 = 0
+        var second: UInt64 = 0
+        var tag: UInt16 = 0
+        var length: UInt16 = 0
+        var value: Int32 = 0
+    }
+
+    /// A key prepared for probing: its hash, tag and, when short, its two words.
+    struct Probe {
+        var slot: Int
+        var tag: UInt16
+        var first: UInt64 = 0
+        var second: UInt64 = 0
+        var isInline: Bool
+    }
+
+    static let inlineLength = 16
+
+    private var slots: [Slot]
     private var arena: [UInt8] = []
     private var mask: Int
     public private(set) var count = 0
@@ -17,38 +40,51 @@ public struct ByteKeyTable: Sendable {
     public init(capacity: Int = 1024, seed: UInt64 = 0x5851_F42D_4C95_7F2D) {
         var size = 16
         while size < capacity * 4 / 3 + 1 { size <<= 1 }
-        tags = [UInt32](repeating: 0, count: size)
-        offsets = [UInt32](repeating: 0, count: size)
-        lengths = [UInt16](repeating: 0, count: size)
-        values = [Int32](repeating: 0, count: size)
+        slots = [Slot](repeating: Slot(), count: size)
         mask = size - 1
         self.seed = seed
     }
 
     @inline(__always)
-    private func split(_ hash: UInt64) -> (slot: Int, tag: UInt32) {
-        let tag = UInt32(truncatingIfNeeded: hash >> 32)
-        return (Int(truncatingIfNeeded: hash) & mask, tag == 0 ? 1 : tag)
+    private func probe(_ key: UnsafeRawBufferPointer) -> Probe {
+        let hash = ByteHash.hash(key, seed: seed)
+        let tag = UInt16(truncatingIfNeeded: hash >> 48)
+        var probe = Probe(
+            slot: Int(truncatingIfNeeded: hash) & mask, tag: tag == 0 ? 1 : tag,
+            isInline: key.count <= Self.inlineLength)
+        if probe.isInline, let base = key.baseAddress {
+            withUnsafeMutableBytes(of: &probe.first) { first in
+                first.copyMemory(from: UnsafeRawBufferPointer(start: base, count: min(key.count, 8)))
+            }
+            if key.count > 8 {
+                withUnsafeMutableBytes(of: &probe.second) { second in
+                    second.copyMemory(from: UnsafeRawBufferPointer(start: base + 8, count: key.count - 8))
+                }
+            }
+        }
+        return probe
     }
 
     @inline(__always)
-    private func keyEquals(_ slot: Int, _ key: UnsafeRawBufferPointer) -> Bool {
-        let length = Int(lengths[slot])
-        guard length == key.count else { return false }
-        let offset = Int(offsets[slot])
+    private func matches(_ slot: Slot, _ probe: Probe, _ key: UnsafeRawBufferPointer) -> Bool {
+        guard slot.tag == probe.tag, Int(slot.length) == key.count else { return false }
+        if probe.isInline { return slot.first == probe.first && slot.second == probe.second }
         return arena.withUnsafeBytes { stored in
-            length == 0 || memcmp(stored.baseAddress! + offset, key.baseAddress!, length) == 0
+            memcmp(stored.baseAddress! + Int(slot.first), key.baseAddress!, key.count) == 0
         }
     }
 
     /// The value stored for `key`, or nil.
     public func value(for key: UnsafeRawBufferPointer) -> Int32? {
-        var (slot, tag) = split(ByteHash.hash(key, seed: seed))
-        while true {
-            let stored = tags[slot]
-            if stored == 0 { return nil }
-            if stored == tag && keyEquals(slot, key) { return values[slot] }
-            slot = (slot + 1) & mask
+        let probe = probe(key)
+        return slots.withUnsafeBufferPointer { slots in
+            var index = probe.slot
+            while true {
+                let slot = slots[index]
+                if slot.tag == 0 { return nil }
+                if matches(slot, probe, key) { return slot.value }
+                index = (index + 1) & mask
+            }
         }
     }
 
@@ -57,23 +93,27 @@ public struct ByteKeyTable: Sendable {
     @discardableResult
     public mutating func update(_ value: Int32, for key: UnsafeRawBufferPointer) -> Int32? {
         let key = UnsafeRawBufferPointer(rebasing: key.prefix(Int(UInt16.max)))
-        if (count + 1) * 4 > tags.count * 3 { grow() }
-        var (slot, tag) = split(ByteHash.hash(key, seed: seed))
+        if (count + 1) * 4 > slots.count * 3 { grow() }
+        let probe = probe(key)
+        var index = probe.slot
         while true {
-            let stored = tags[slot]
-            if stored == 0 { break }
-            if stored == tag && keyEquals(slot, key) {
-                let previous = values[slot]
-                values[slot] = value
-                return previous
+            let slot = slots[index]
+            if slot.tag == 0 { break }
+            if matches(slot, probe, key) {
+                slots[index].value = value
+                return slot.value
             }
-            slot = (slot + 1) & mask
+            index = (index + 1) & mask
         }
-        tags[slot] = tag
-        offsets[slot] = UInt32(arena.count)
-        lengths[slot] = UInt16(key.count)
-        values[slot] = value
-        arena.append(contentsOf: key)
+        var slot = Slot(tag: probe.tag, length: UInt16(key.count), value: value)
+        if probe.isInline {
+            slot.first = probe.first
+            slot.second = probe.second
+        } else {
+            slot.first = UInt64(arena.count)
+            arena.append(contentsOf: key)
+        }
+        slots[index] = slot
         count += 1
         return nil
     }
@@ -81,39 +121,34 @@ public struct ByteKeyTable: Sendable {
     /// Keeps only the entries whose value passes `keep` (rare: after a file fails part-way).
     public mutating func removeAll(where remove: (Int32) -> Bool) {
         var rebuilt = ByteKeyTable(capacity: count, seed: seed)
-        arena.withUnsafeBytes { bytes in
-            for slot in tags.indices where tags[slot] != 0 && !remove(values[slot]) {
-                let key = UnsafeRawBufferPointer(
-                    rebasing: bytes[Int(offsets[slot])..<(Int(offsets[slot]) + Int(lengths[slot]))])
-                rebuilt.update(values[slot], for: key)
-            }
+        for slot in slots where slot.tag != 0 && !remove(slot.value) {
+            withKey(of: slot) { _ = rebuilt.update(slot.value, for: $0) }
         }
         self = rebuilt
     }
 
+    /// Calls `body` with the bytes of a stored slot's key.
+    private func withKey<T>(of slot: Slot, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+        let length = Int(slot.length)
+        if length <= Self.inlineLength {
+            var words = (slot.first, slot.second)
+            return withUnsafeBytes(of: &words) { body(UnsafeRawBufferPointer(rebasing: $0.prefix(length))) }
+        }
+        return arena.withUnsafeBytes { stored in
+            body(UnsafeRawBufferPointer(rebasing: stored[Int(slot.first)..<(Int(slot.first) + length)]))
+        }
+    }
+
+    /// Doubles the table, placing every entry again by its hash (the keys are not copied).
     private mutating func grow() {
-        let old = (tags, offsets, lengths, values)
-        let size = tags.count * 2
-        tags = [UInt32](repeating: 0, count: size)
-        offsets = [UInt32](repeating: 0, count: size)
-        lengths = [UInt16](repeating: 0, count: size)
-        values = [Int32](repeating: 0, count: size)
-        mask = size - 1
-        arena.withUnsafeBytes { bytes in
-            for index in old.0.indices where old.0[index] != 0 {
-                let key = UnsafeRawBufferPointer(
-                    rebasing: bytes[Int(old.1[index])..<(Int(old.1[index]) + Int(old.2[index]))])
-                var (slot, tag) = split(ByteHash.hash(key, seed: seed))
-                while tags[slot] != 0 { slot = (slot + 1) & mask }
-                tags[slot] = tag
-                offsets[slot] = old.1[index]
-                lengths[slot] = old.2[index]
-                values[slot] = old.3[index]
-            }
+        let old = slots
+        slots = [Slot](repeating: Slot(), count: old.count * 2)
+        mask = slots.count - 1
+        for slot in old where slot.tag != 0 {
+            let hash = withKey(of: slot) { ByteHash.hash($0, seed: seed) }
+            var index = Int(truncatingIfNeeded: hash) & mask
+            while slots[index].tag != 0 { index = (index + 1) & mask }
+            slots[index] = slot
         }
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#endif
