@@ -25,4 +25,14 @@ static xmlParserInputPtr volstat_refuse_external_entity(const char *url, const c
 static inline void volstat_xmlRefuseExternalEntities(void) {
     xmlSetExternalEntityLoader(volstat_refuse_external_entity);
 }
+/* libxml2 prints some errors (encoding conversion, I/O) through its generic error function,
+   which writes to standard error; volstat reports every error itself, in one line, through the
+   reader's structured handler. The generic function is variadic, which Swift cannot define. */
+static void volstat_ignore_generic_error(void *context, const char *message, ...) {
+    (void)context; (void)message;
+}
+
+static inline void volstat_xmlSilenceGenericErrors(void) {
+    xmlSetGenericErrorFunc(NULL, volstat_ignore_generic_error);
+}
 #endif

@@ -25,7 +25,8 @@ struct Run: ParsableCommand {
     var pipeline: String
 
     @Option(
-        name: .customLong("as-of"), help: "The day the statistics are as of (YYYY-MM-DD); overrides the file's as_of.")
+        name: .customLong("as-of"),
+        help: "The day the statistics are as of (YYYY-MM-DD or yesterday); overrides the file's as_of.")
     var asOf: String?
 
     @Option(help: "The folder reports are written under (its .volstat/ holds the run ledger).")
@@ -55,9 +56,11 @@ struct Run: ParsableCommand {
             let config = try PipelineLoader.load(path: pipeline)
             let today = Today.date()
             let day: CivilDate
-            if let asOf {
+            if asOf == "yesterday" {
+                day = PipelineConfig.AsOf.yesterday.resolve(today: today)
+            } else if let asOf {
                 guard let parsed = CivilDate(asOf) else {
-                    throw UsageError("--as-of must be a date YYYY-MM-DD, not '\(asOf)'")
+                    throw UsageError("--as-of must be a date YYYY-MM-DD or yesterday, not '\(asOf)'")
                 }
                 day = parsed
             } else {
@@ -123,7 +126,9 @@ enum RunSummary {
         for (rule, count) in result.rejectedByRule.sorted(by: { $0.key < $1.key }) {
             lines.append("  \(rule): \(count)")
         }
-        for (path, error) in result.unreadableFiles { lines.append("  unreadable: \(path): \(error)") }
+        for (path, error) in result.unreadableFiles {
+            lines.append("  unreadable: " + (error.hasPrefix(path) ? error : "\(path): \(error)"))
+        }
         for line in lines { logger.info("\(line)") }
         for threshold in result.thresholds where !threshold.passed {
             logger.error("validation failed: \(describe(threshold))")

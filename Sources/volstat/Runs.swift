@@ -19,6 +19,10 @@ struct Runs: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    func validate() throws {
+        guard last >= 1 else { throw ValidationError("--last must be at least 1, not \(last)") }
+    }
+
     func run() throws {
         try FailureReporting.run {
             let root = URL(fileURLWithPath: out)
@@ -26,7 +30,7 @@ struct Runs: ParsableCommand {
             else {
                 throw UsageError("no run ledger under \(out)/.volstat: no run has written to --out \(out) yet")
             }
-            let entries = try RunLedger(outputRoot: root).history(pipeline: pipeline, last: max(1, last))
+            let entries = try RunLedger(outputRoot: root).history(pipeline: pipeline, last: last)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -90,11 +90,36 @@ struct ExtractCommandTests {
                 ["extract", ragged], 3,
                 "\(ragged):2: row.ragged: found 3 fields, expected 2 as in the header\nvolstat: 1 record could not be read\n"
             ),
+            (["run"], 2, "volstat: error: Missing expected argument '<pipeline>' (see `volstat help`)\n"),
+            (["bogus"], 2, "volstat: error: Unexpected argument 'bogus' (see `volstat help`)\n"),
+            (["runs", "--last", "0"], 2, "volstat: error: --last must be at least 1, not 0 (see `volstat help`)\n"),
+            (
+                ["run", "pipelines/jiangxi.yaml", "--as-of", "2022-13-01"], 2,
+                "volstat: error: --as-of must be a date YYYY-MM-DD or yesterday, not '2022-13-01'\n"
+            ),
         ]
         for (arguments, status, message) in cases {
             let result = try volstat(arguments)
             #expect(result.status == status, "\(arguments)")
             #expect(result.standardError == message)
         }
+    }
+
+    @Test("an encoding given on the command line wins over the XML declaration, and libxml2 prints nothing itself")
+    func xmlEncodingOverride() throws {
+        let workdir = try Workdir()
+        let declared = try workdir.write(
+            "declared.xml", "<?xml version=\"1.0\" encoding=\"GB18030\"?>\n<r><record><a>张三</a></record></r>\n")
+        let told = try volstat(["extract", declared, "--encoding", "utf-8"])
+        #expect(told.status == 0)
+        #expect(told.standardOutput == "{\"a\":\"张三\"}\n")
+        #expect(told.standardError.isEmpty)
+        var bytes = Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<r><record><a>".utf8)
+        bytes += [0xD5, 0xC5, 0xC8, 0xFD] + Array("</a></record></r>\n".utf8)
+        let broken = try workdir.write("broken.xml", bytes: bytes)
+        let result = try volstat(["extract", broken])
+        #expect(result.status == 3)
+        #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
+        #expect(result.standardError.hasPrefix("volstat: error: \(broken):"))
     }
 }

@@ -248,4 +248,105 @@ struct OperationsTests {
         #expect(bad.status == 2)
         #expect(bad.standardError.contains("--keep must be a whole number, not 'none'"))
     }
+
+    @Test("a changed population table or a damaged report is not reused; the manifest lists the population table")
+    func reuseNeedsEverythingUnchanged() throws {
+        let workdir = try Workdir()
+        var rows = ["source_id,id_number,region_code,registered_at"]
+        for index in 0..<10 { rows.append("V\(index),\(identityNumber(sequence: index)),360102,2022-03-01") }
+        try workdir.write("in/volunteers.csv", rows.joined(separator: "\n") + "\n")
+        let population = try workdir.write("in/population.csv", "region_code,population\n360000,100\n")
+        let pipeline = try workdir.write(
+            "p.yaml",
+            """
+            name: small
+            as_of: 2022-12-31
+            sources:
+              - dataset: volunteers
+                path: \(workdir.path)/in/volunteers.csv
+            population: \(population)
+
+            """)
+        let out = workdir.path + "/out"
+        let report = workdir.url.appendingPathComponent("out/small/2022-12-31")
+        func run() throws -> CommandResult {
+            let result = try volstat(["run", pipeline, "--out", out, "--log-format", "text"], environment: testKey)
+            #expect(result.status == 0, "\(result.standardError)")
+            return result
+        }
+        _ = try run()
+        #expect(try run().standardError.contains("its report is reused"))
+        let manifest = try String(contentsOf: report.appendingPathComponent("manifest.json"), encoding: .utf8)
+        #expect(manifest.contains(population))
+
+        try workdir.write("in/population.csv", "region_code,population\n360000,200\n")
+        #expect(!(try run().standardError.contains("reused")))
+        let table = try gunzipText(report.appendingPathComponent("tables/by_region.csv.gz"))
+        #expect(table.contains("\n360000,江西省,province,10,10,") && table.contains(",0.050000\n"))
+
+        #expect(try run().standardError.contains("its report is reused"))
+        try FileManager.default.removeItem(at: report.appendingPathComponent("tables/by_region.csv.gz"))
+        #expect(!(try run().standardError.contains("reused")))
+        #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent("tables/by_region.csv.gz").path))
+        try workdir.write("out/small/2022-12-31/figures.md", "edited by hand\n")
+        #expect(!(try run().standardError.contains("reused")))
+    }
+
+    @Test("a closed standard error does not stop a run half-way")
+    func closedStandardError() throws {
+        let workdir = try Workdir()
+        let process = Process()
+        process.executableURL = volstatBinary()
+        process.arguments = ["run", "pipelines/jiangxi.yaml", "--out", workdir.path, "--log-format", "text"]
+        process.environment = ProcessInfo.processInfo.environment.merging(testKey) { $1 }
+        process.currentDirectoryURL = RepositoryPaths.root
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try pipe.fileHandleForReading.close()
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let manifest = workdir.url.appendingPathComponent("jiangxi/2022-12-31/manifest.json")
+        #expect(FileManager.default.fileExists(atPath: manifest.path))
+    }
+
+    @Test("drift: a province that disappears drops to 0; a pipeline without volunteers still compares its rows")
+    func driftCoverage() throws {
+        let workdir = try Workdir()
+        var rows = ["source_id,id_number,region_code,registered_at"]
+        for index in 0..<20 {
+            rows.append("V\(index),\(identityNumber(sequence: index)),\(index < 10 ? "360102" : "110101"),2022-03-01")
+        }
+        try workdir.write("day1/v.csv", rows.joined(separator: "\n") + "\n")
+        try workdir.write("day2/v.csv", rows.prefix(11).joined(separator: "\n") + "\n")
+        for day in ["day1", "day2"] {
+            let pipeline = try workdir.write(
+                "p.yaml",
+                "name: shrinking\nas_of: 2022-12-31\nsources:\n  - dataset: volunteers\n    path: \(workdir.path)/\(day)/v.csv\n"
+            )
+            let result = try volstat(
+                ["run", pipeline, "--out", workdir.path + "/out", "--log-format", "text"], environment: testKey)
+            #expect(result.status == 0)
+            if day == "day2" {
+                #expect(
+                    result.standardError.contains(
+                        "volstat: warning: drift: registered of 110000 went from 10 to 0 (-100.0%)"))
+            }
+        }
+        let western = try Workdir()
+        for _ in 0..<2 {
+            let result = try volstat(
+                ["run", "pipelines/western.yaml", "--out", western.path, "--force", "--log-format", "text"],
+                environment: testKey)
+            #expect(result.status == 0)
+        }
+        let drift = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: western.url.appendingPathComponent("western/2022-12-31/drift.json")))
+        let checks = (drift as? [String: Any])?["checks"] as? [[String: Any]] ?? []
+        #expect(
+            checks.map { "\($0["measure"] ?? "") \($0["subject"] ?? "") \($0["current"] ?? "")" } == [
+                "rows sources[0] 22000"
+            ])
+    }
 }

@@ -204,4 +204,38 @@ struct ValidationTests {
         let table = try gunzipText(workdir.url.appendingPathComponent("out/broken/2022-12-31/tables/by_region.csv.gz"))
         #expect(table.contains("\n000000,全国,national,52,"))
     }
+
+    @Test("an unreadable file allowed by max_unreadable_files: exit 0, its rows out of the totals, one reject line")
+    func unreadableFileAllowed() throws {
+        let export = Self.makeExport()
+        let workdir = try Workdir()
+        let pipeline = try write(
+            workdir, name: "allowed", volunteers: export.cleanVolunteers, records: export.cleanRecords,
+            validate: "  max_reject_rate: 0.01\n  max_unreadable_files: 1")
+        let rows = Self.header + export.cleanVolunteers.joined(separator: "\n") + "\n"
+        let whole = try GzipWriter.compress(Array(rows.utf8))
+        try workdir.write("allowed/volunteers.csv", rows)
+        try workdir.write("allowed/zz-truncated.csv", bytes: Array(whole.prefix(whole.count - 6)))
+        try workdir.write("allowed/empty.csv", "")
+        let text = try String(contentsOfFile: pipeline, encoding: .utf8).replacingOccurrences(
+            of: "/allowed/volunteers.csv", with: "/allowed/*.csv")
+        try text.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let result = try volstat(["run", pipeline, "--out", workdir.path + "/out"], environment: testKey)
+        #expect(result.status == 1, "two unreadable files, one allowed")
+        #expect(result.standardError.contains("validation failed: 2 files could not be read (at most 1 allowed)"))
+        #expect(result.standardError.contains("empty.csv: the file is empty: it has no header row"))
+
+        try FileManager.default.removeItem(atPath: workdir.path + "/allowed/empty.csv")
+        let allowed = try volstat(["run", pipeline, "--out", workdir.path + "/out"], environment: testKey)
+        #expect(allowed.status == 0, "\(allowed.standardError)")
+        let report = workdir.url.appendingPathComponent("out/allowed/2022-12-31")
+        let validation = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: report.appendingPathComponent("validation.json")))
+        let totals = (validation as? [String: Any])?["totals"] as? [String: Any]
+        #expect(totals?["rows_rejected"] as? Int == 0)
+        #expect(totals?["unreadable_files"] as? Int == 1)
+        #expect((totals?["rejected_by_rule"] as? [String: Int])?.isEmpty == true)
+        let rejects = try gunzipText(report.appendingPathComponent("rejects/volunteers.csv.gz"))
+        #expect(rejects.split(separator: "\n").filter { $0.contains(",file.unreadable,") }.count == 1)
+    }
 }

@@ -23,7 +23,9 @@ public final class CanonicalRowReader: CanonicalRow {
     private let verifyIdentity: Bool
     private let identityField: Int?
 
-    /// - Throws: `MappingError` when a required field has no column in the source.
+    /// - Throws: `MappingError` when a required field has no column in the source; `InputError`
+    ///   when the file is empty (no header row), which makes it an unreadable file, not a mistake in
+    ///   the pipeline file.
     public init(
         reader: any RecordReader, mapping: FieldMapping, pseudonymiser: Pseudonymiser?,
         legacy: LegacyIdentityPolicy = .convert, verifyIdentity: Bool = true
@@ -34,6 +36,9 @@ public final class CanonicalRowReader: CanonicalRow {
         self.pseudonymiser = pseudonymiser
         self.legacy = legacy
         names = mapping.sourceNames
+        if reader.fieldNames.isEmpty {
+            throw InputError("\(reader.name): the file is empty: it has no header row")
+        }
         var slotOfName: [String: Int] = [:]
         for (slot, name) in reader.fieldNames.enumerated() where slotOfName[name] == nil { slotOfName[name] = slot }
         slots = names.map { slotOfName[$0] ?? -1 }

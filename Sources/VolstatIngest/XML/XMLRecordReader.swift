@@ -53,9 +53,12 @@ public final class XMLRecordReader: RecordReader {
         valueRanges = Array(repeating: (0, -1), count: fieldNames.count)
         context = ReadContext(source: source)
         volstat_xmlRefuseExternalEntities()
+        volstat_xmlSilenceGenericErrors()
+        // An encoding given by the caller wins over the document's declaration.
         let options = Int32(
             XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
-                | XML_PARSE_COMPACT.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_BIG_LINES.rawValue)
+                | XML_PARSE_COMPACT.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_BIG_LINES.rawValue
+                | (encoding == nil ? 0 : XML_PARSE_IGNORE_ENC.rawValue))
         let opaque = Unmanaged.passUnretained(context).toOpaque()
         guard
             let reader = xmlReaderForIO(
@@ -75,7 +78,11 @@ public final class XMLRecordReader: RecordReader {
                 let box = Unmanaged<ReadContext>.fromOpaque(context).takeUnretainedValue()
                 if box.parseError == nil {
                     let text = error.pointee.message.map { String(cString: $0) } ?? "malformed XML"
-                    box.parseError = (Int(error.pointee.line), text.trimmingCharacters(in: .whitespacesAndNewlines))
+                    // libxml2's messages may span lines ("...\nBytes: 0xD5 0xC5"): one line for the user.
+                    let oneLine = text.split(whereSeparator: \.isNewline).map {
+                        $0.trimmingCharacters(in: .whitespaces)
+                    }.filter { !$0.isEmpty }.joined(separator: " ")
+                    box.parseError = (Int(error.pointee.line), oneLine)
                 }
             }, opaque)
     }

@@ -53,10 +53,11 @@ public struct DriftReport: Sendable, Encodable, Equatable {
     /// The checks outside their limits.
     public var alerts: [Check] { checks.filter { !$0.withinLimits } }
 
-    /// Compares rows per source and the national and provincial figures with the previous run.
+    /// Compares rows per source and, when `statistics` is given (a pipeline with volunteers), the
+    /// national and provincial figures with the previous run.
     static func compare(
         policy: DriftPolicy, previous: RunLedger.RunEntry, previousRegions: [RunLedger.RegionFigure],
-        rowsBySource: [String: Int], statistics: [RegionStatistics]
+        rowsBySource: [String: Int], statistics: [RegionStatistics]?
     ) -> DriftReport {
         var checks: [Check] = []
         func check(
@@ -80,16 +81,23 @@ public struct DriftReport: Sendable, Encodable, Equatable {
                 "rows", source, Int64(previousRows[source] ?? 0), Int64(rowsBySource[source] ?? 0), policy.maxRowsDrop,
                 policy.maxRowsRise)
         }
-        let before = Dictionary(uniqueKeysWithValues: previousRegions.map { ($0.code, $0) })
-        for region in statistics where region.level == .national || region.level == .province {
-            let old = before[region.code]
-            check(
-                "registered", RegionTable.text(region.code), old?.registered ?? 0, region.registered,
-                policy.maxRegisteredDrop, nil)
-            check(
-                "total_hours", RegionTable.text(region.code), (old?.totalHundredths ?? 0) / 100,
-                region.totalHours.hundredths / 100,
-                policy.maxHoursChange, policy.maxHoursChange)
+        if let statistics {
+            // Every province (and the nation) of either run: one that disappeared drops to 0.
+            let before = Dictionary(uniqueKeysWithValues: previousRegions.map { ($0.code, $0) })
+            var now: [RegionCode: RunLedger.RegionFigure] = [:]
+            for region in statistics where region.level == .national || region.level == .province {
+                now[region.code] = RunLedger.RegionFigure(
+                    code: region.code, registered: region.registered, totalHundredths: region.totalHours.hundredths)
+            }
+            for code in Set(before.keys).union(now.keys).sorted() {
+                let (old, new) = (before[code], now[code])
+                check(
+                    "registered", RegionTable.text(code), old?.registered ?? 0, new?.registered ?? 0,
+                    policy.maxRegisteredDrop, nil)
+                check(
+                    "total_hours", RegionTable.text(code), (old?.totalHundredths ?? 0) / 100,
+                    (new?.totalHundredths ?? 0) / 100, policy.maxHoursChange, policy.maxHoursChange)
+            }
         }
         return DriftReport(
             previousRun: previous.id, previousAsOf: previous.asOf, failsRun: policy.fail, checks: checks)

@@ -85,8 +85,15 @@ public final class PipelineRun {
 
         let inputs = try IngestStage.plan(config)
         let pipelineSHA256 = Digest.sha256([UInt8](FileManager.default.contents(atPath: config.file) ?? Data()))
+        let references = try IngestStage.planReferences(config)
+        // What the report depends on besides the pipeline file: the inputs, the reference files,
+        // the volstat binary itself and the day of the run (`date.future` is judged against it).
+        let binary = (try? Digest.sha256(file: "/proc/self/exe").digest) ?? VolstatVersion.current
         let inputsSHA256 = Digest.sha256(
-            Array(inputs.map { "\($0.source.keyPath) \($0.path) \($0.sha256)\n" }.joined().utf8))
+            Array(
+                (inputs.map { "\($0.source.keyPath) \($0.path) \($0.sha256)\n" }
+                    + references.map { "reference \($0.path) \($0.sha256)\n" }
+                    + ["volstat \(VolstatVersion.current) \(binary)\n", "today \(request.today)\n"]).joined().utf8))
         let asOf = request.asOf.description
         let publish = PublishStage(
             config: config, asOf: request.asOf, regions: try RegionTable.bundled(), outputRoot: request.outputRoot)
@@ -96,7 +103,8 @@ public final class PipelineRun {
                 pipeline: config.name, asOf: asOf, pipelineSHA256: pipelineSHA256, inputsSHA256: inputsSHA256),
             let manifest = FileManager.default.contents(
                 atPath: publish.finalFolder.appendingPathComponent("manifest.json").path),
-            Digest.sha256([UInt8](manifest)) == previous.manifestSHA256
+            Digest.sha256([UInt8](manifest)) == previous.manifestSHA256,
+            (try? JSONDecoder().decode(Manifest.self, from: manifest))?.describes(folder: publish.finalFolder) == true
         {
             let run = try ledger.begin(
                 pipeline: config.name, asOf: asOf, pipelineSHA256: pipelineSHA256, inputsSHA256: inputsSHA256,
@@ -144,9 +152,10 @@ public final class PipelineRun {
             if let resumed {
                 try resumed.content.save(to: work)
                 outcome = Outcome(content: resumed.content, exitCode: resumed.exitCode, report: nil, drift: nil)
-                try ledger.counts(run, files: [], rejectsByRule: [:])
+                try ledger.copyResults(from: resumed.run, to: run)
             } else {
-                outcome = try ingestValidateAggregate(run: run, inputs: inputs, ledger: ledger, publish: publish)
+                outcome = try ingestValidateAggregate(
+                    run: run, inputs: inputs, references: references, ledger: ledger, publish: publish)
                 try outcome.content.save(to: work)
             }
             try ledger.stage(run, "aggregate", resumed == nil ? "done" : "reused")
@@ -188,7 +197,8 @@ public final class PipelineRun {
 
     /// Ingest, validate and aggregate in one streaming pass, then render the report's files.
     private func ingestValidateAggregate(
-        run: Int64, inputs: [IngestStage.Input], ledger: RunLedger, publish: PublishStage
+        run: Int64, inputs: [IngestStage.Input], references: [Manifest.FileEntry], ledger: RunLedger,
+        publish: PublishStage
     ) throws -> Outcome {
         let config = request.config
         for stage in ["ingest", "validate", "aggregate"] { try ledger.stage(run, stage, "running") }
@@ -225,22 +235,23 @@ public final class PipelineRun {
 
         let statistics = aggregate.byRegion(partyStatuses: config.partyStatuses, population: population)
         logger.info("stage aggregate: \(aggregate.store.personCount) persons, \(statistics.count) regions")
+        let hasVolunteers = aggregate.datasets.contains(.volunteers)
         var drift: DriftReport?
-        if aggregate.datasets.contains(.volunteers) {
-            if let previous = try ledger.previousPublished(pipeline: config.name, before: run) {
-                var rowsBySource: [String: Int] = [:]
-                for (input, file) in zip(inputs, report.files) {
-                    rowsBySource[input.source.keyPath, default: 0] += file.rowsRead
-                }
-                drift = DriftReport.compare(
-                    policy: config.drift, previous: previous.entry, previousRegions: previous.regions,
-                    rowsBySource: rowsBySource, statistics: statistics)
-                for alert in drift!.alerts {
-                    logger.warning(
-                        "drift: \(alert.measure) of \(alert.subject) went from \(alert.previous) to \(alert.current) (\(Self.percent(alert.change))) since run \(previous.entry.id) (\(previous.entry.asOf))"
-                    )
-                }
+        if let previous = try ledger.previousPublished(pipeline: config.name, before: run) {
+            var rowsBySource: [String: Int] = [:]
+            for (input, file) in zip(inputs, report.files) {
+                rowsBySource[input.source.keyPath, default: 0] += file.rowsRead
             }
+            drift = DriftReport.compare(
+                policy: config.drift, previous: previous.entry, previousRegions: previous.regions,
+                rowsBySource: rowsBySource, statistics: hasVolunteers ? statistics : nil)
+            for alert in drift!.alerts {
+                logger.warning(
+                    "drift: \(alert.measure) of \(alert.subject) went from \(alert.previous) to \(alert.current) (\(Self.percent(alert.change))) since run \(previous.entry.id) (\(previous.entry.asOf))"
+                )
+            }
+        }
+        if hasVolunteers {
             try ledger.figures(
                 run,
                 statistics.filter { $0.level == .national || $0.level == .province }.map {
@@ -250,7 +261,8 @@ public final class PipelineRun {
         }
         let content = try publish.content(
             aggregate: aggregate, statistics: statistics, report: report, rejects: validator.rejects, drift: drift,
-            inputs: inputs, stageRows: stageRows(report: report, aggregate: aggregate, regions: statistics.count))
+            inputs: inputs, references: references,
+            stageRows: stageRows(report: report, aggregate: aggregate, regions: statistics.count))
         let driftFails = config.drift.fail && !(drift?.alerts.isEmpty ?? true)
         return Outcome(content: content, exitCode: report.passed && !driftFails ? 0 : 1, report: report, drift: drift)
     }

@@ -205,6 +205,35 @@ public final class RunLedger {
         }
     }
 
+    /// Copies the row counts, rejects and figures of an earlier run (the failed run a resumed run
+    /// publishes), so that the history and the next run's drift checks see them.
+    public func copyResults(from source: Int64, to run: Int64) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE run_inputs SET
+                        rows_read = (SELECT s.rows_read FROM run_inputs s WHERE s.run_id = ? AND s.path = run_inputs.path),
+                        rows_accepted = (SELECT s.rows_accepted FROM run_inputs s WHERE s.run_id = ? AND s.path = run_inputs.path),
+                        rows_rejected = (SELECT s.rows_rejected FROM run_inputs s WHERE s.run_id = ? AND s.path = run_inputs.path)
+                    WHERE run_id = ?
+                    """, arguments: [source, source, source, run])
+            try db.execute(
+                sql: """
+                    UPDATE runs SET (rows_read, rows_accepted, rows_rejected) =
+                        (SELECT rows_read, rows_accepted, rows_rejected FROM runs WHERE id = ?) WHERE id = ?
+                    """, arguments: [source, run])
+            try db.execute(
+                sql:
+                    "INSERT INTO run_rejects (run_id, rule, count) SELECT ?, rule, count FROM run_rejects WHERE run_id = ?",
+                arguments: [run, source])
+            try db.execute(
+                sql: """
+                    INSERT INTO run_regions (run_id, region_code, registered, total_hundredths)
+                        SELECT ?, region_code, registered, total_hundredths FROM run_regions WHERE run_id = ?
+                    """, arguments: [run, source])
+        }
+    }
+
     /// Records the national and provincial figures drift alerts compare against.
     public func figures(_ run: Int64, _ regions: [RegionFigure]) throws {
         try write { db in
@@ -272,8 +301,8 @@ public final class RunLedger {
             try Int64.fetchOne(
                 db,
                 sql: """
-                    SELECT id FROM runs WHERE pipeline = ? AND id < ? AND stage_aggregate = 'done'
-                        AND status IN ('succeeded', 'data_failed') AND EXISTS (SELECT 1 FROM run_regions WHERE run_id = runs.id)
+                    SELECT id FROM runs WHERE pipeline = ? AND id < ? AND stage_aggregate IN ('done', 'reused')
+                        AND status IN ('succeeded', 'data_failed')
                     ORDER BY id DESC LIMIT 1
                     """, arguments: [pipeline, run])
         }

@@ -55,6 +55,22 @@ struct IngestStage {
         }.map(\.element)
     }
 
+    /// The files a run reads besides its sources (today the population table), hashed like the
+    /// inputs, so that a changed reference file is a changed run and is listed in the manifest.
+    static func planReferences(_ config: PipelineConfig) throws -> [Manifest.FileEntry] {
+        guard let population = config.population else { return [] }
+        guard let path = SourceFiles.expand(population, pipelineFile: config.file).first else {
+            throw ConfigurationError(
+                file: config.file, keyPath: "population", problem: "'\(population)' matches no file")
+        }
+        do {
+            let digest = try Digest.sha256(file: path)
+            return [Manifest.FileEntry(path: path, bytes: digest.bytes, sha256: digest.digest)]
+        } catch {
+            throw InputError("\(path): cannot read: \(error.localizedDescription)")
+        }
+    }
+
     /// Reads one file to its end. A file that cannot be read from some point on counts as one
     /// `file.unreadable` error and adds nothing to the statistics; a required column missing from
     /// its header stops the run as a configuration error.
@@ -102,6 +118,7 @@ struct IngestStage {
             throw ConfigurationError(file: pipelineFile, keyPath: input.source.keyPath, problem: error.message)
         } catch let error as any VolstatFailure where error.kind == .input {
             report.fail(file: input.path, message: error.message)
+            validator.rejects.writeUnreadable(file: input.path, dataset: input.source.dataset, message: error.message)
             aggregate.rollBack(to: checkpoint)
             validator.forget(registrationsFrom: firstRegistration, serviceRecordsOfFile: ordinal)
         }

@@ -17,7 +17,8 @@ struct PublishStage {
 
     func content(
         aggregate: AggregateStage, statistics: [RegionStatistics], report: ValidationReport, rejects: RejectSink,
-        drift: DriftReport?, inputs: [IngestStage.Input], stageRows: Manifest.StageCounts
+        drift: DriftReport?, inputs: [IngestStage.Input], references: [Manifest.FileEntry],
+        stageRows: Manifest.StageCounts
     ) throws -> ReportContent {
         var content = ReportContent()
         var tables: [Table] = []
@@ -56,7 +57,7 @@ struct PublishStage {
         .sorted { $0.path < $1.path }
         let manifest = Manifest(
             pipeline: config.name, asOf: asOf.description, volstatVersion: VolstatVersion.current,
-            inputs: inputs.map { Manifest.FileEntry(path: $0.path, bytes: $0.bytes, sha256: $0.sha256) },
+            inputs: inputs.map { Manifest.FileEntry(path: $0.path, bytes: $0.bytes, sha256: $0.sha256) } + references,
             outputs: outputs, rows: stageRows)
         content.add("manifest.json", try manifest.json())
         return content

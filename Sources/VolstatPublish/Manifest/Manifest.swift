@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// `manifest.json`: every output file with its size and SHA-256, every input with its SHA-256,
 /// and the row counts of each stage. It holds no time stamps, so that the same inputs give a
@@ -54,6 +54,26 @@ public struct Manifest: Sendable, Codable, Equatable {
         self.inputs = inputs
         self.outputs = outputs
         self.rows = rows
+    }
+
+    /// Whether the report folder still holds exactly what this manifest lists: every output with
+    /// its size and SHA-256, and no other file (the manifest itself aside).
+    public func describes(folder: URL) -> Bool {
+        let fileManager = FileManager.default
+        var found: Set<String> = []
+        if let walker = fileManager.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey]) {
+            for case let url as URL in walker
+            where (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true {
+                found.insert(String(url.standardizedFileURL.path.dropFirst(folder.standardizedFileURL.path.count + 1)))
+            }
+        }
+        guard found == Set(outputs.map(\.path) + ["manifest.json"]) else { return false }
+        return outputs.allSatisfy { entry in
+            guard let digest = try? Digest.sha256(file: folder.appendingPathComponent(entry.path).path) else {
+                return false
+            }
+            return digest.bytes == entry.bytes && digest.digest == entry.sha256
+        }
     }
 
     /// Pretty-printed JSON with sorted keys and a final line break.

@@ -13,21 +13,32 @@ public final class RejectSink {
     public init() {}
 
     func write(row: any CanonicalRow, finding: Finding) {
+        write(
+            dataset: row.dataset,
+            [
+                row.file, String(row.line), finding.column ?? "", finding.field ?? "", finding.rule.code,
+                PrivacyFilter.mask(finding.message), finding.value.map(PrivacyFilter.mask) ?? "",
+            ])
+    }
+
+    /// Records a file that could not be read to its end: one `file.unreadable` line, after the
+    /// lines of the rows it rejected before the failure.
+    public func writeUnreadable(file: String, dataset: Dataset, message: String) {
+        write(dataset: dataset, [file, "", "", "", Rule.fileUnreadable.code, PrivacyFilter.mask(message), ""])
+    }
+
+    private func write(dataset: Dataset, _ fields: [String]) {
         let writer: GzipWriter
-        if let existing = writers[row.dataset] {
+        if let existing = writers[dataset] {
             writer = existing
         } else {
             // Level 6 gzip of a few bytes cannot fail short of memory exhaustion.
             writer = try! GzipWriter()
             writer.write(Self.header)
-            writers[row.dataset] = writer
+            writers[dataset] = writer
         }
-        let fields = [
-            row.file, String(row.line), finding.column ?? "", finding.field ?? "", finding.rule.code,
-            PrivacyFilter.mask(finding.message), finding.value.map(PrivacyFilter.mask) ?? "",
-        ]
         writer.write(CSVText.line(fields))
-        counts[row.dataset, default: 0] += 1
+        counts[dataset, default: 0] += 1
     }
 
     /// The finished gzip file of each dataset that had rejects (`rejects/DATASET.csv.gz`).

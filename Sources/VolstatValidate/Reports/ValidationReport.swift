@@ -86,27 +86,32 @@ public final class ValidationReport {
         files[index].rejectedByRule[Rule.fileUnreadable.code, default: 0] += 1
     }
 
-    public var rowsRead: Int { files.reduce(0) { $0 + $1.rowsRead } }
-    public var rowsAccepted: Int { files.reduce(0) { $0 + $1.rowsAccepted } }
-    public var rowsRejected: Int { files.reduce(0) { $0 + $1.rowsRejected } }
+    /// The files read to their end: the totals and the thresholds count only their rows. An
+    /// unreadable file keeps its own counts in `files` and counts once in `unreadableFiles`.
+    private var readableFiles: [FileCounts] { files.filter { $0.error == nil } }
+
+    public var rowsRead: Int { readableFiles.reduce(0) { $0 + $1.rowsRead } }
+    public var rowsAccepted: Int { readableFiles.reduce(0) { $0 + $1.rowsAccepted } }
+    public var rowsRejected: Int { readableFiles.reduce(0) { $0 + $1.rowsRejected } }
     public var unreadableFiles: Int { files.filter { $0.error != nil }.count }
 
-    /// Totals per rule over all files.
+    /// Rows rejected per rule, over the files read to their end.
     public var rejectedByRule: [String: Int] {
-        files.reduce(into: [:]) { totals, file in
-            for (rule, count) in file.rejectedByRule where rule != Rule.fileUnreadable.code {
-                totals[rule, default: 0] += count
-            }
+        readableFiles.reduce(into: [:]) { totals, file in
+            for (rule, count) in file.rejectedByRule { totals[rule, default: 0] += count }
         }
     }
 
+    /// Rows kept despite a warning, per rule, over the files read to their end.
     public var warningsByRule: [String: Int] {
-        files.reduce(into: [:]) { totals, file in
+        readableFiles.reduce(into: [:]) { totals, file in
             for (rule, count) in file.warningsByRule { totals[rule, default: 0] += count }
         }
     }
 
-    /// Measures the data against the policy's thresholds; rates are shares of all rows read.
+    /// Measures the data against the policy's thresholds. Rates are shares of the rows read from
+    /// the files that could be read to their end: an unreadable file counts once, against
+    /// `max_unreadable_files`, and none of its rows count in the rates.
     @discardableResult
     public func evaluate(_ policy: ValidationPolicy) -> [Threshold] {
         let read = rowsRead
