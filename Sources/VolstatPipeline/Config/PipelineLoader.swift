@@ -139,7 +139,8 @@ public enum PipelineLoader {
         guard dataset.isSupportedByRun else {
             throw reader.error(
                 source["dataset"], "\(path).dataset",
-                "'\(datasetName)' is not computed by volstat run yet; expected volunteers or service_records")
+                "'\(datasetName)' is not computed by volstat run yet; expected one of "
+                    + Dataset.allCases.filter(\.isSupportedByRun).map(\.rawValue).joined(separator: ", "))
         }
         let glob = try reader.string(source["path"], path: "\(path).path", required: true, in: node)!
         var format: InputFormat
