@@ -14,8 +14,10 @@ enum LogFormat: String, CaseIterable {
     static var automatic: LogFormat { isatty(2) == 1 ? .text : .json }
 }
 
-/// Writes `volstat: message` lines (warnings and errors marked) to standard error.
-struct TextLogHandler: LogHandler {
+/// Writes log lines to standard error: `volstat: message` (warnings and errors marked) as text, or
+/// one JSON object per line (time, level, message and metadata).
+struct VolstatLogHandler: LogHandler {
+    let format: LogFormat
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
 
@@ -25,34 +27,24 @@ struct TextLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let marker = event.level >= .warning ? "\(event.level): " : ""
-        ProgressLine.shared.clear()
-        StandardError.write("volstat: \(marker)\(event.message)\n")
-    }
-}
-
-/// Writes one JSON object per log line to standard error: time, level, message and metadata.
-struct JSONLogHandler: LogHandler {
-    var logLevel: Logger.Level = .info
-    var metadata: Logger.Metadata = [:]
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var object: [String: String] = [
-            "time": ISO8601DateFormatter().string(from: Date()), "level": "\(event.level)",
-            "message": "\(event.message)",
-        ]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
-            object[key] = "\(value)"
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        if let data = try? encoder.encode(object) {
-            StandardError.write(String(decoding: data, as: UTF8.self) + "\n")
+        switch format {
+        case .text:
+            let marker = event.level >= .warning ? "\(event.level): " : ""
+            ProgressLine.shared.clear()
+            StandardError.write("volstat: \(marker)\(event.message)\n")
+        case .json:
+            var object: [String: String] = [
+                "time": ISO8601DateFormatter().string(from: Date()), "level": "\(event.level)",
+                "message": "\(event.message)",
+            ]
+            for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
+                object[key] = "\(value)"
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            if let data = try? encoder.encode(object) {
+                StandardError.write(String(decoding: data, as: UTF8.self) + "\n")
+            }
         }
     }
 }
@@ -60,12 +52,7 @@ struct JSONLogHandler: LogHandler {
 enum LoggingSetup {
     /// Sets up logging once for the process and returns the command's logger.
     static func logger(format: LogFormat, label: String) -> Logger {
-        LoggingSystem.bootstrap { _ in
-            switch format {
-            case .text: return TextLogHandler()
-            case .json: return JSONLogHandler()
-            }
-        }
+        LoggingSystem.bootstrap { _ in VolstatLogHandler(format: format) }
         return Logger(label: label)
     }
 }

@@ -51,6 +51,14 @@ final class BackgroundVolstat {
 
 @Suite("nightly operations", .serialized)
 struct OperationsTests {
+    /// The files of the Jiangxi report of a run that nothing disturbed.
+    func undisturbedReport() throws -> [String: Data] {
+        let undisturbed = try Workdir()
+        let result = try volstat(["run", "pipelines/jiangxi.yaml", "--out", undisturbed.path], environment: testKey)
+        #expect(result.status == 0)
+        return try filesUnder(undisturbed.url.appendingPathComponent("jiangxi/2022-12-31"))
+    }
+
     func runs(_ out: String) throws -> [[String: Any]] {
         let result = try volstat(["runs", "--out", out, "--json"])
         let data = Data(result.standardOutput.utf8)
@@ -137,12 +145,7 @@ struct OperationsTests {
             ["run", "pipelines/jiangxi.yaml", "--out", workdir.path, "--resume"], environment: testKey)
         #expect(resumed.status == 0)
         #expect(resumed.standardError.contains("resuming run 1"))
-        let undisturbed = try Workdir()
-        #expect(
-            try volstat(["run", "pipelines/jiangxi.yaml", "--out", undisturbed.path], environment: testKey).status == 0)
-        #expect(
-            try filesUnder(workdir.url.appendingPathComponent("jiangxi/2022-12-31"))
-                == (try filesUnder(undisturbed.url.appendingPathComponent("jiangxi/2022-12-31"))))
+        #expect(try filesUnder(workdir.url.appendingPathComponent("jiangxi/2022-12-31")) == (try undisturbedReport()))
         let stages = try runs(workdir.path).first?["stages"] as? [String: String]
         #expect(stages == ["ingest": "reused", "validate": "reused", "aggregate": "reused", "publish": "done"])
     }
@@ -161,12 +164,7 @@ struct OperationsTests {
             second.standardError.hasPrefix(
                 "volstat: error: pipeline 'jiangxi' is already running (pid \(first.process.processIdentifier)"))
         #expect(first.finish() == 0)
-        let undisturbed = try Workdir()
-        #expect(
-            try volstat(["run", "pipelines/jiangxi.yaml", "--out", undisturbed.path], environment: testKey).status == 0)
-        #expect(
-            try filesUnder(workdir.url.appendingPathComponent("jiangxi/2022-12-31"))
-                == (try filesUnder(undisturbed.url.appendingPathComponent("jiangxi/2022-12-31"))))
+        #expect(try filesUnder(workdir.url.appendingPathComponent("jiangxi/2022-12-31")) == (try undisturbedReport()))
     }
 
     @Test(
