@@ -25,6 +25,7 @@ var targets: [Target] = [
     .target(name: "CSystemShims"),
     .target(
         name: "VolstatCore",
+        dependencies: ["CSystemShims"],
         resources: [.copy("Resources/regions")]
     ),
     .target(name: "VolstatCompression", dependencies: ["VolstatCore", "CZlib"]),

@@ -1,3 +1,5 @@
+import CSystemShims
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -72,6 +74,13 @@ public struct ByteKeyTable: Sendable {
         return arena.withUnsafeBytes { stored in
             memcmp(stored.baseAddress! + Int(slot.first), key.baseAddress!, key.count) == 0
         }
+    }
+
+    /// Starts loading the slot where `key` would be, so that a lookup soon after finds it in cache.
+    @inline(__always)
+    public func prefetch(_ key: UnsafeRawBufferPointer) {
+        let slot = Int(truncatingIfNeeded: ByteHash.hash(key, seed: seed)) & mask
+        slots.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + slot) }
     }
 
     /// The value stored for `key`, or nil.

@@ -1,3 +1,5 @@
+import CSystemShims
+
 /// Numbers distinct persons densely (0, 1, 2, ...) by their `PersonKey`: 4 bytes per slot plus
 /// the 16-byte key per person. The key is an HMAC output, already uniformly random, so its low
 /// bits serve as the hash.
@@ -30,6 +32,13 @@ public struct PersonIndex: Sendable {
         slots[slot] = index
         keys.append(key)
         return (index, true)
+    }
+
+    /// Starts loading the slot where `key` would be, so that a lookup soon after finds it in cache.
+    @inline(__always)
+    public func prefetch(_ key: PersonKey) {
+        let slot = Int(truncatingIfNeeded: key.low) & mask
+        slots.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + slot) }
     }
 
     /// The index of `key`, or nil.
@@ -86,6 +95,13 @@ public struct FingerprintTable: Sendable {
     public func fingerprint(_ key: UnsafeRawBufferPointer) -> UInt64 {
         let hash = ByteHash.hash(key, seed: seed)
         return hash == 0 ? 1 : hash
+    }
+
+    /// Starts loading the slot of `fingerprint`, so that a lookup soon after finds it in cache.
+    @inline(__always)
+    public func prefetch(_ fingerprint: UInt64) {
+        let slot = Int(truncatingIfNeeded: fingerprint) & mask
+        fingerprints.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + slot) }
     }
 
     public func value(for fingerprint: UInt64) -> Int32? {

@@ -3,8 +3,11 @@ import VolstatCore
 /// Collects the findings of one row and turns the value checks shared by datasets into typed
 /// values; a rule that is off is not checked, and a failed check yields nil.
 struct RowChecks {
-    let row: any CanonicalRow
-    let context: RuleContext
+    // `unowned(unsafe)`: a RowChecks lives only while one row is checked, and its caller holds the
+    // row and the context for all of that time. Strong references would cost a retain and a
+    // release of each per row, which the profile showed as 9 % of a run.
+    unowned(unsafe) let row: any CanonicalRow
+    unowned(unsafe) let context: RuleContext
     private(set) var findings: [Finding] = []
 
     init(row: any CanonicalRow, context: RuleContext) {

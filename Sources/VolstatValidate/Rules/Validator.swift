@@ -59,6 +59,9 @@ public final class Validator {
         var checks = RowChecks(row: row, context: context)
         let sourceID = checks.present(VolunteerField.sourceID, required: true)
         let person = checkIdentity(identity, into: &checks)
+        // The duplicate lookups below are cache misses: start them before the field checks.
+        if let sourceID { registrations.prefetch(sourceID) }
+        if let person { persons.prefetch(person) }
         let region = checks.region(VolunteerField.regionCode, required: true)
         let registered = checks.date(VolunteerField.registeredAt, required: true)
         var birthDate = checks.date(VolunteerField.birthDate, required: false)?.date ?? identity?.birthDate
@@ -139,6 +142,10 @@ public final class Validator {
             serviceRecordIDs.fingerprint($0)
         }
         let volunteerID = checks.present(ServiceRecordField.volunteerID, required: true)
+        // The two lookups at the end are cache misses in tables of millions: start them now, so
+        // that they overlap with the parsing of hours and dates.
+        if let recordID { serviceRecordIDs.prefetch(recordID) }
+        if let volunteerID { registrations.prefetch(volunteerID) }
         let hours = checkHours(&checks)
         let started = checks.date(ServiceRecordField.startedAt, required: true)
         let ended = checks.date(ServiceRecordField.endedAt, required: false)
