@@ -10,33 +10,28 @@ public enum Dataset: String, Sendable, CaseIterable, CustomStringConvertible {
     public var description: String { rawValue }
 
     /// Every canonical field of the dataset, in the documented order.
-    public var fields: [String] {
-        switch self {
-        case .volunteers:
-            return [
-                "source_id", "id_number", "gender", "birth_date", "political_status", "education",
-                "household", "region_code", "registered_at", "status", "org_id",
-            ]
-        case .serviceRecords:
-            return [
-                "record_id", "volunteer_id", "activity_id", "org_id", "region_code", "started_at",
-                "ended_at", "hours", "verified",
-            ]
-        case .placements:
-            return [
-                "placement_id", "volunteer_id", "programme_year", "stage", "recruiting_province",
-                "service_region_code", "special_programme", "post_level", "start_date", "end_date",
-                "outcome", "degree", "political_status", "rating",
-            ]
-        case .orders:
-            return [
-                "order_id", "service_type", "requested_at", "reviewed_at", "dispatched_at",
-                "accepted_at", "completed_at", "rated_at", "rating", "volunteer_id", "region_code",
-            ]
-        case .organizations:
-            return ["org_id", "name", "uscc", "region_code", "registered_at"]
-        }
-    }
+    public var fields: [String] { Self.fieldTable[self]! }
+
+    private static let fieldTable: [Dataset: [String]] = [
+        .volunteers: [
+            "source_id", "id_number", "gender", "birth_date", "political_status", "education",
+            "household", "region_code", "registered_at", "status", "org_id",
+        ],
+        .serviceRecords: [
+            "record_id", "volunteer_id", "activity_id", "org_id", "region_code", "started_at",
+            "ended_at", "hours", "verified",
+        ],
+        .placements: [
+            "placement_id", "volunteer_id", "programme_year", "stage", "recruiting_province",
+            "service_region_code", "special_programme", "post_level", "start_date", "end_date",
+            "outcome", "degree", "political_status", "rating",
+        ],
+        .orders: [
+            "order_id", "service_type", "requested_at", "reviewed_at", "dispatched_at",
+            "accepted_at", "completed_at", "rated_at", "rating", "volunteer_id", "region_code",
+        ],
+        .organizations: ["org_id", "name", "uscc", "region_code", "registered_at"],
+    ]
 
     /// The fields a source must provide (map) for the dataset. Beyond DESIGN.md's bold fields,
     /// service records need `started_at` and orders `requested_at` (only a dated record can be

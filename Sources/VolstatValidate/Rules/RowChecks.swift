@@ -25,11 +25,14 @@ struct RowChecks {
             Finding(rule: rule, field: name, column: field.map { row.sourceName($0) }, message: message, value: value))
     }
 
+    /// The canonical name of a field, for messages (only ever needed on the way to a finding).
+    func fieldName(_ field: Int) -> String { row.dataset.fields[field] }
+
     /// The field's bytes, or nil (with `field.missing` when `required`) when empty or absent.
     mutating func present(_ field: Int, required: Bool) -> UnsafeRawBufferPointer? {
         if let bytes = row.value(field), bytes.count > 0 { return bytes }
         if required {
-            let name = row.dataset.fields[field]
+            let name = fieldName(field)
             add(.fieldMissing, field: field, "\(name) is required but empty (column '\(row.sourceName(field))')")
         }
         return nil
@@ -37,8 +40,8 @@ struct RowChecks {
 
     mutating func date(_ field: Int, required: Bool) -> Timestamp? {
         guard let bytes = present(field, required: required) else { return nil }
-        let name = row.dataset.fields[field]
         guard let timestamp = Timestamp(parsing: bytes) else {
+            let name = fieldName(field)
             add(
                 .dateFormat, field: field,
                 "\(name) '\(FieldText.display(bytes))' is not a date; expected YYYY-MM-DD, YYYY/M/D or YYYY年M月D日",
@@ -46,6 +49,7 @@ struct RowChecks {
             return nil
         }
         if timestamp.date > context.today {
+            let name = fieldName(field)
             add(
                 .dateFuture, field: field, "\(name) \(timestamp.date) is after the day of the run (\(context.today))",
                 value: FieldText.display(bytes))
@@ -56,8 +60,8 @@ struct RowChecks {
 
     mutating func region(_ field: Int, required: Bool) -> RegionCode? {
         guard let bytes = present(field, required: required) else { return nil }
-        let name = row.dataset.fields[field]
         guard var code = RegionTable.parseCode(bytes) else {
+            let name = fieldName(field)
             add(
                 .regionFormat, field: field, "\(name) '\(FieldText.display(bytes))' is not a 6-digit GB/T 2260 code",
                 value: FieldText.display(bytes))
@@ -67,6 +71,7 @@ struct RowChecks {
             code = successor
         }
         guard context.regions.contains(code), code != RegionTable.national else {
+            let name = fieldName(field)
             add(
                 .regionUnknown, field: field,
                 "\(name) \(RegionTable.text(code)) is not in the GB/T 2260 table (2022); map retired codes under validate.retired_regions",
@@ -80,7 +85,7 @@ struct RowChecks {
     mutating func code(_ field: Int, rule: Rule, table: CodeTable) -> UInt8 {
         guard let bytes = present(field, required: false) else { return 0 }
         if let number = table.number(bytes) { return number }
-        let name = row.dataset.fields[field]
+        let name = fieldName(field)
         add(
             rule, field: field,
             "\(name) '\(FieldText.display(bytes))' is not one of \(table.codes.joined(separator: ", ")); map the source's values under `values: \(name):`",
