@@ -22,13 +22,16 @@ public struct ByteKeyTable: Sendable {
         var value: Int32 = 0
     }
 
-    /// A key prepared for probing: its hash, tag and, when short, its two words.
-    struct Probe {
-        var slot: Int
-        var tag: UInt16
+    /// A key prepared for lookups: its bytes (cut at 65,535), hash, tag and, when short, its two
+    /// words. Preparing once serves a prefetch, a lookup and an update of the same key.
+    public struct Probe {
+        let key: UnsafeRawBufferPointer
+        let hash: UInt64
+        let tag: UInt16
         var first: UInt64 = 0
         var second: UInt64 = 0
-        var isInline: Bool
+
+        var isInline: Bool { key.count <= ByteKeyTable.inlineLength }
     }
 
     static let inlineLength = 16
@@ -47,13 +50,13 @@ public struct ByteKeyTable: Sendable {
         self.seed = seed
     }
 
+    /// Prepares `key` for `value(for:)` and `update(_:for:)`.
     @inline(__always)
-    private func probe(_ key: UnsafeRawBufferPointer) -> Probe {
+    public func probe(_ key: UnsafeRawBufferPointer) -> Probe {
+        let key = UnsafeRawBufferPointer(rebasing: key.prefix(Int(UInt16.max)))
         let hash = ByteHash.hash(key, seed: seed)
         let tag = UInt16(truncatingIfNeeded: hash >> 48)
-        var probe = Probe(
-            slot: Int(truncatingIfNeeded: hash) & mask, tag: tag == 0 ? 1 : tag,
-            isInline: key.count <= Self.inlineLength)
+        var probe = Probe(key: key, hash: hash, tag: tag == 0 ? 1 : tag)
         if probe.isInline, let base = key.baseAddress {
             withUnsafeMutableBytes(of: &probe.first) { first in
                 first.copyMemory(from: UnsafeRawBufferPointer(start: base, count: min(key.count, 8)))
@@ -67,31 +70,36 @@ public struct ByteKeyTable: Sendable {
         return probe
     }
 
+    /// Prepares `key` and starts loading the slot where it would be, so that a lookup soon after
+    /// finds it in cache.
     @inline(__always)
-    private func matches(_ slot: Slot, _ probe: Probe, _ key: UnsafeRawBufferPointer) -> Bool {
-        guard slot.tag == probe.tag, Int(slot.length) == key.count else { return false }
+    public func prefetch(_ key: UnsafeRawBufferPointer) -> Probe {
+        let probe = probe(key)
+        let slot = Int(truncatingIfNeeded: probe.hash) & mask
+        slots.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + slot) }
+        return probe
+    }
+
+    @inline(__always)
+    private func matches(_ slot: Slot, _ probe: Probe) -> Bool {
+        guard slot.tag == probe.tag, Int(slot.length) == probe.key.count else { return false }
         if probe.isInline { return slot.first == probe.first && slot.second == probe.second }
         return arena.withUnsafeBytes { stored in
-            memcmp(stored.baseAddress! + Int(slot.first), key.baseAddress!, key.count) == 0
+            memcmp(stored.baseAddress! + Int(slot.first), probe.key.baseAddress!, probe.key.count) == 0
         }
     }
 
-    /// Starts loading the slot where `key` would be, so that a lookup soon after finds it in cache.
-    @inline(__always)
-    public func prefetch(_ key: UnsafeRawBufferPointer) {
-        let slot = Int(truncatingIfNeeded: ByteHash.hash(key, seed: seed)) & mask
-        slots.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + slot) }
-    }
-
     /// The value stored for `key`, or nil.
-    public func value(for key: UnsafeRawBufferPointer) -> Int32? {
-        let probe = probe(key)
-        return slots.withUnsafeBufferPointer { slots in
-            var index = probe.slot
+    public func value(for key: UnsafeRawBufferPointer) -> Int32? { value(for: probe(key)) }
+
+    /// The value stored for a prepared key, or nil.
+    public func value(for probe: Probe) -> Int32? {
+        slots.withUnsafeBufferPointer { slots in
+            var index = Int(truncatingIfNeeded: probe.hash) & mask
             while true {
                 let slot = slots[index]
                 if slot.tag == 0 { return nil }
-                if matches(slot, probe, key) { return slot.value }
+                if matches(slot, probe) { return slot.value }
                 index = (index + 1) & mask
             }
         }
@@ -101,26 +109,30 @@ public struct ByteKeyTable: Sendable {
     /// previous value; returns the previous value.
     @discardableResult
     public mutating func update(_ value: Int32, for key: UnsafeRawBufferPointer) -> Int32? {
-        let key = UnsafeRawBufferPointer(rebasing: key.prefix(Int(UInt16.max)))
+        update(value, for: probe(key))
+    }
+
+    /// Stores `value` for a prepared key, replacing any previous value; returns the previous value.
+    @discardableResult
+    public mutating func update(_ value: Int32, for probe: Probe) -> Int32? {
         if (count + 1) * 4 > slots.count * 3 { grow() }
-        let probe = probe(key)
-        var index = probe.slot
+        var index = Int(truncatingIfNeeded: probe.hash) & mask
         while true {
             let slot = slots[index]
             if slot.tag == 0 { break }
-            if matches(slot, probe, key) {
+            if matches(slot, probe) {
                 slots[index].value = value
                 return slot.value
             }
             index = (index + 1) & mask
         }
-        var slot = Slot(tag: probe.tag, length: UInt16(key.count), value: value)
+        var slot = Slot(tag: probe.tag, length: UInt16(probe.key.count), value: value)
         if probe.isInline {
             slot.first = probe.first
             slot.second = probe.second
         } else {
             slot.first = UInt64(arena.count)
-            arena.append(contentsOf: key)
+            arena.append(contentsOf: probe.key)
         }
         slots[index] = slot
         count += 1

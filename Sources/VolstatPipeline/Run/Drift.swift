@@ -1,4 +1,3 @@
-import VolstatAggregate
 import VolstatCore
 
 /// When today's data looks wrong compared with the last published run of the same pipeline.
@@ -53,11 +52,11 @@ public struct DriftReport: Sendable, Encodable, Equatable {
     /// The checks outside their limits.
     public var alerts: [Check] { checks.filter { !$0.withinLimits } }
 
-    /// Compares rows per source and, when `statistics` is given (a pipeline with volunteers), the
-    /// national and provincial figures with the previous run.
+    /// Compares rows per source and, when `currentRegions` is given (a pipeline with volunteers),
+    /// the national and provincial figures with the previous run.
     static func compare(
         policy: DriftPolicy, previous: RunLedger.RunEntry, previousRegions: [RunLedger.RegionFigure],
-        rowsBySource: [String: Int], statistics: [RegionStatistics]?
+        rowsBySource: [String: Int], currentRegions: [RunLedger.RegionFigure]?
     ) -> DriftReport {
         var checks: [Check] = []
         func check(
@@ -81,14 +80,10 @@ public struct DriftReport: Sendable, Encodable, Equatable {
                 "rows", source, Int64(previousRows[source] ?? 0), Int64(rowsBySource[source] ?? 0), policy.maxRowsDrop,
                 policy.maxRowsRise)
         }
-        if let statistics {
+        if let currentRegions {
             // Every province (and the nation) of either run: one that disappeared drops to 0.
             let before = Dictionary(uniqueKeysWithValues: previousRegions.map { ($0.code, $0) })
-            var now: [RegionCode: RunLedger.RegionFigure] = [:]
-            for region in statistics where region.level == .national || region.level == .province {
-                now[region.code] = RunLedger.RegionFigure(
-                    code: region.code, registered: region.registered, totalHundredths: region.totalHours.hundredths)
-            }
+            let now = Dictionary(uniqueKeysWithValues: currentRegions.map { ($0.code, $0) })
             for code in Set(before.keys).union(now.keys).sorted() {
                 let (old, new) = (before[code], now[code])
                 check(

@@ -235,7 +235,13 @@ public final class PipelineRun {
 
         let statistics = aggregate.byRegion(partyStatuses: config.partyStatuses, population: population)
         logger.info("stage aggregate: \(aggregate.store.personCount) persons, \(statistics.count) regions")
-        let hasVolunteers = aggregate.datasets.contains(.volunteers)
+        // The national and provincial figures drift compares and the ledger keeps (volunteers only).
+        let regionFigures =
+            aggregate.datasets.contains(.volunteers)
+            ? statistics.filter { $0.level == .national || $0.level == .province }.map {
+                RunLedger.RegionFigure(
+                    code: $0.code, registered: $0.registered, totalHundredths: $0.totalHours.hundredths)
+            } : nil
         var drift: DriftReport?
         if let previous = try ledger.previousPublished(pipeline: config.name, before: run) {
             var rowsBySource: [String: Int] = [:]
@@ -244,21 +250,14 @@ public final class PipelineRun {
             }
             drift = DriftReport.compare(
                 policy: config.drift, previous: previous.entry, previousRegions: previous.regions,
-                rowsBySource: rowsBySource, statistics: hasVolunteers ? statistics : nil)
+                rowsBySource: rowsBySource, currentRegions: regionFigures)
             for alert in drift!.alerts {
                 logger.warning(
                     "drift: \(alert.measure) of \(alert.subject) went from \(alert.previous) to \(alert.current) (\(Self.percent(alert.change))) since run \(previous.entry.id) (\(previous.entry.asOf))"
                 )
             }
         }
-        if hasVolunteers {
-            try ledger.figures(
-                run,
-                statistics.filter { $0.level == .national || $0.level == .province }.map {
-                    RunLedger.RegionFigure(
-                        code: $0.code, registered: $0.registered, totalHundredths: $0.totalHours.hundredths)
-                })
-        }
+        if let regionFigures { try ledger.figures(run, regionFigures) }
         let content = try publish.content(
             aggregate: aggregate, statistics: statistics, report: report, rejects: validator.rejects, drift: drift,
             inputs: inputs, references: references,

@@ -20,7 +20,7 @@ struct RowChecks {
 
     mutating func add(_ rule: Rule, field: Int? = nil, _ message: String, value: String? = nil) {
         guard context.policy.severity(rule) != .off else { return }
-        let name = field.map { row.dataset.fields[$0] }
+        let name = field.map(fieldName)
         findings.append(
             Finding(rule: rule, field: name, column: field.map { row.sourceName($0) }, message: message, value: value))
     }

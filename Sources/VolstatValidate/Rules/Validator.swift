@@ -60,7 +60,7 @@ public final class Validator {
         let sourceID = checks.present(VolunteerField.sourceID, required: true)
         let person = checkIdentity(identity, into: &checks)
         // The duplicate lookups below are cache misses: start them before the field checks.
-        if let sourceID { registrations.prefetch(sourceID) }
+        let sourceProbe = sourceID.map { registrations.prefetch($0) }
         if let person { persons.prefetch(person) }
         let region = checks.region(VolunteerField.regionCode, required: true)
         let registered = checks.date(VolunteerField.registeredAt, required: true)
@@ -81,7 +81,7 @@ public final class Validator {
         let education = checks.code(VolunteerField.education, rule: .educationUnknown, table: .education)
         let household = checks.code(VolunteerField.household, rule: .householdUnknown, table: .household)
         let status = checks.code(VolunteerField.status, rule: .statusUnknown, table: .volunteerStatus)
-        if let sourceID, !checks.hasError, (registrations.value(for: sourceID) ?? -1) >= 0 {
+        if let sourceID, let sourceProbe, !checks.hasError, (registrations.value(for: sourceProbe) ?? -1) >= 0 {
             let text = FieldText.display(sourceID)
             checks.add(
                 .recordDuplicate, field: VolunteerField.sourceID,
@@ -93,11 +93,13 @@ public final class Validator {
                 "the same identity number is already registered on this platform (registration \(first + 1)); the first is kept",
                 value: identity?.masked)
         }
-        guard conclude(row, findings: checks.findings), let sourceID, let person, let region, let registered else {
-            if let sourceID, registrations.value(for: sourceID) == nil { registrations.update(-1, for: sourceID) }
+        guard conclude(row, findings: checks.findings), let sourceProbe, let person, let region, let registered else {
+            if let sourceProbe, registrations.value(for: sourceProbe) == nil {
+                registrations.update(-1, for: sourceProbe)
+            }
             return nil
         }
-        let (index, personIndex) = accept(sourceID: sourceID, person: person, platform: platform)
+        let (index, personIndex) = accept(sourceID: sourceProbe, person: person, platform: platform)
         return VolunteerFacts(
             registration: index, person: personIndex, region: region, registeredAt: registered.date,
             deregistered: status == 2, politicalStatus: political, birthDate: birthDate, gender: gender,
@@ -105,7 +107,7 @@ public final class Validator {
     }
 
     /// Numbers an accepted registration and its person, and links it to the person's others.
-    private func accept(sourceID: UnsafeRawBufferPointer, person: PersonKey, platform: Int32) -> (Int32, Int32) {
+    private func accept(sourceID: ByteKeyTable.Probe, person: PersonKey, platform: Int32) -> (Int32, Int32) {
         let index = registrationCount
         registrations.update(index, for: sourceID)
         let (personIndex, inserted) = persons.insert(person)
@@ -145,7 +147,7 @@ public final class Validator {
         // The two lookups at the end are cache misses in tables of millions: start them now, so
         // that they overlap with the parsing of hours and dates.
         if let recordID { serviceRecordIDs.prefetch(recordID) }
-        if let volunteerID { registrations.prefetch(volunteerID) }
+        let volunteerProbe = volunteerID.map { registrations.prefetch($0) }
         let hours = checkHours(&checks)
         let started = checks.date(ServiceRecordField.startedAt, required: true)
         let ended = checks.date(ServiceRecordField.endedAt, required: false)
@@ -175,8 +177,8 @@ public final class Validator {
         }
         let serviceRegion = checks.region(ServiceRecordField.regionCode, required: false)
         var registration: Int32?
-        if let volunteerID {
-            switch registrations.value(for: volunteerID) {
+        if let volunteerID, let volunteerProbe {
+            switch registrations.value(for: volunteerProbe) {
             case .some(let index) where index >= 0:
                 registration = index
             case .some:
@@ -304,7 +306,7 @@ public final class Validator {
         guard conclude(row, findings: checks.findings), let sourceID, let person, let region, let registered else {
             return nil
         }
-        let (index, personIndex) = accept(sourceID: sourceID, person: person, platform: 0)
+        let (index, personIndex) = accept(sourceID: registrations.probe(sourceID), person: person, platform: 0)
         return VolunteerFacts(
             registration: index, person: personIndex, region: region, registeredAt: registered,
             deregistered: deregistered,
