@@ -23,6 +23,7 @@ var targets: [Target] = [
         providers: [.apt(["libxml2-dev"])]
     ),
     .target(name: "CSystemShims"),
+    .target(name: "CHMACSHA256", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
     .target(
         name: "VolstatCore",
         dependencies: ["CSystemShims"],
@@ -32,12 +33,12 @@ var targets: [Target] = [
     .target(
         name: "VolstatIngest",
         dependencies: [
-            "VolstatCore", "VolstatCompression", "CLibXML2",
+            "VolstatCore", "VolstatCompression", "CLibXML2", "CHMACSHA256",
             .product(name: "Crypto", package: "swift-crypto"),
         ]
     ),
     .target(name: "VolstatValidate", dependencies: ["VolstatCore", "VolstatCompression"]),
-    .target(name: "VolstatAggregate", dependencies: ["VolstatCore"]),
+    .target(name: "VolstatAggregate", dependencies: ["VolstatCore", "CSystemShims"]),
     .target(
         name: "VolstatPublish",
         dependencies: [
@@ -67,7 +68,10 @@ var targets: [Target] = [
     .testTarget(name: "VolstatCompressionTests", dependencies: ["VolstatCompression"]),
     .testTarget(
         name: "VolstatIngestTests",
-        dependencies: ["VolstatIngest", "VolstatCompression", "VolstatTestSupport"]
+        dependencies: [
+            "VolstatIngest", "VolstatCompression", "VolstatTestSupport",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]
     ),
     .testTarget(name: "VolstatValidateTests", dependencies: ["VolstatValidate"]),
     .testTarget(name: "VolstatAggregateTests", dependencies: ["VolstatAggregate"]),

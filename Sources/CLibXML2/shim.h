@@ -8,6 +8,7 @@
 #undef LIBXML_ICU_ENABLED
 #include <libxml/xmlreader.h>
 #include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
 #include <libxml/xmlerror.h>
 
 /* xmlFree is a C global function pointer, which Swift 6 refuses to reference: call it through here. */

@@ -42,7 +42,7 @@ struct RegionAggregationTests {
         pending.add(record(1, 400, "2022-05-01", verified: false), period: period)
         pending.add(record(4, 50, "2022-05-01"), period: period)
         pending.add(record(5, 50, "2023-01-01"), period: period)
-        pending.commit(into: &store)
+        pending.commit(into: &store, period: period)
         let rows = RegionAggregation.byRegion(store, asOf: asOf, population: [360000: 40])
         let byCode = Dictionary(uniqueKeysWithValues: rows.map { ($0.code, $0) })
         #expect(rows.map(\.code) == [0, 110000, 110100, 110101, 360000, 360100, 360102, 360103])
@@ -77,7 +77,7 @@ struct RegionAggregationTests {
         ] {
             pending.add(record(Int32(registration), 100, date), period: period)
         }
-        pending.commit(into: &store)
+        pending.commit(into: &store, period: period)
         let rows = Retention.rows(store, asOf: asOf)
         let cohort2020 = rows.filter { $0.kind == "cohort" && $0.cohortYear == 2020 }
         #expect(cohort2020.map(\.year) == [2020, 2021, 2022])
@@ -87,6 +87,49 @@ struct RegionAggregationTests {
         // Active in 2021: persons 1 and 3 (4 is deregistered); active again in 2022: person 3.
         #expect(period2022?.base == 2)
         #expect(period2022?.retained == 1)
+    }
+
+    @Test("held-back records add up the same past the prefetch window, and a discarded file adds nothing")
+    func manyRecords() {
+        var store = RegistrationStore()
+        for registration in 0..<50 {
+            store.add(facts(Int32(registration), person: UInt64(registration + 1), region: 360102, date: "2020-01-01"))
+        }
+        let period = asOf.startOfYear...asOf
+        var pending = PendingServiceRecords()
+        for index in 0..<1_000 {
+            pending.add(
+                record(Int32(index % 50), 100, (index / 50) % 4 == 0 ? "2021-06-01" : "2022-06-01"), period: period)
+        }
+        var discarded = PendingServiceRecords()
+        for index in 0..<40 { discarded.add(record(Int32(index % 50), 5_000, "2022-07-01"), period: period) }
+        discarded.discard()
+        discarded.commit(into: &store, period: period)
+        pending.commit(into: &store, period: period)
+        // 750 of the 1,000 records are in 2022: 15 per registration, 1 hour each.
+        #expect(store.hours.allSatisfy { $0 == 1_500 })
+        #expect(store.active.allSatisfy { $0 })
+        let bits = UInt64(1) << UInt64(2021 - RegistrationStore.firstYear) | UInt64(1) << UInt64(2022 - 2000)
+        #expect(store.activeYears.allSatisfy { $0 == bits })
+    }
+
+    @Test(
+        "elderly: 60 or older on as_of, counting a February 29 birthday or as_of exactly",
+        arguments: [
+            ("2024-02-29", "1964-02-29", true), ("2024-02-29", "1964-03-01", false),
+            ("2023-02-28", "1963-02-28", true), ("2023-02-28", "1963-03-01", false),
+            ("2160-02-29", "2100-02-28", true), ("2160-02-29", "2100-03-01", false),
+        ])
+    func elderly(asOf: String, born: String, elderly: Bool) throws {
+        var store = RegistrationStore()
+        store.add(
+            VolunteerFacts(
+                registration: 0, person: 0, region: 360102, registeredAt: CivilDate("2000-01-01")!,
+                deregistered: false, politicalStatus: 13, birthDate: CivilDate(born)!, gender: 0, education: 0,
+                household: 0))
+        let nation = try #require(RegionAggregation.byRegion(store, asOf: CivilDate(asOf)!).first)
+        #expect(nation.elderly.known == 1)
+        #expect(nation.elderly.members == (elderly ? 1 : 0))
     }
 
     @Test("a failed file's registrations are rolled back")

@@ -79,3 +79,53 @@ struct CollectionsTests {
         #expect(withBytes("SR3") { FingerprintTable(seed: 43).fingerprint($0) } != prints[3])
     }
 }
+
+@Suite("reserving room in the hash tables")
+struct ReserveTests {
+    func withBytes<T>(_ text: String, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+        var text = text
+        return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+    }
+
+    @Test("reserve keeps every entry and a hash computed elsewhere finds them")
+    func reserveKeepsEntries() {
+        var keys = ByteKeyTable(capacity: 4)
+        var prints = FingerprintTable(seed: 7)
+        var persons = PersonIndex(capacity: 4)
+        for index in 0..<1_000 {
+            withBytes("V\(index)") { _ = keys.update(Int32(index), for: $0) }
+            prints.update(Int32(index), for: withBytes("R\(index)") { prints.fingerprint($0) })
+            _ = persons.insert(PersonKey(high: UInt64(index), low: UInt64(index) &* 0x9E37_79B9))
+        }
+        keys.reserve(100_000)
+        prints.reserve(100_000)
+        persons.reserve(100_000)
+        for index in stride(from: 0, to: 1_000, by: 37) {
+            let probe = withBytes("V\(index)") { bytes in
+                keys.value(for: keys.probe(bytes, hash: ByteKeyTable.hash(bytes, seed: keys.hashSeed)))
+            }
+            #expect(probe == Int32(index))
+            let print = withBytes("R\(index)") { FingerprintTable.fingerprint($0, seed: prints.seed) }
+            #expect(prints.value(for: print) == Int32(index))
+            #expect(
+                persons.index(of: PersonKey(high: UInt64(index), low: UInt64(index) &* 0x9E37_79B9)) == Int32(index))
+        }
+        #expect(keys.count == 1_000 && prints.count == 1_000 && persons.count == 1_000)
+    }
+
+    @Test("prepared values: key hashes, fingerprints and dates as the tables and parsers compute them")
+    func preparedValues() {
+        withBytes("V000123") { bytes in
+            #expect(
+                RowPreparation.compute(.keyHash(seed: 9), bytes)
+                    == Int64(bitPattern: ByteKeyTable.hash(bytes, seed: 9)))
+            #expect(
+                RowPreparation.compute(.fingerprint(seed: 9), bytes)
+                    == Int64(bitPattern: FingerprintTable(seed: 9).fingerprint(bytes)))
+        }
+        #expect(
+            withBytes("2022-03-04 10:30") { RowPreparation.compute(.timestamp, $0) }
+                == Timestamp("2022-03-04 10:30")!.secondsSinceEpoch)
+        #expect(withBytes("2022-02-30") { RowPreparation.compute(.timestamp, $0) } == RowPreparation.invalid)
+    }
+}

@@ -161,6 +161,27 @@ struct ValidatorTests {
             ])
     }
 
+    @Test(
+        "verified: 1/0, true/false, yes/no, y/n, t/f in any case and 是/否; anything else is unknown",
+        arguments: [
+            ("1", true), ("TRUE", true), ("Yes", true), ("y", true), ("T", true), ("是", true), ("0", false),
+            ("False", false), ("NO", false), ("n", false), ("f", false), ("否", false), ("maybe", nil),
+            ("yes!", nil), ("truee", nil), ("2", nil), ("是的", nil),
+        ] as [(String, Bool?)])
+    func verifiedValues(text: String, verified: Bool?) {
+        let v = validator()
+        v.report.begin(file: "test.csv", dataset: .volunteers, sha256: "", bytes: 0)
+        _ = v.check(volunteer: volunteer("A"), identity: person(1), platform: 0)
+        v.report.begin(file: "test.csv", dataset: .serviceRecords, sha256: "", bytes: 0)
+        let row = TestRow(
+            .serviceRecords,
+            [
+                "record_id": "1", "volunteer_id": "A", "hours": "1", "started_at": "2022-06-01 08:00",
+                "verified": text,
+            ])
+        #expect(v.check(serviceRecord: row, file: 1)?.verified == verified)
+    }
+
     @Test("thresholds measure shares of all rows read")
     func thresholds() {
         var policy = ValidationPolicy()

@@ -1,3 +1,4 @@
+import CSystemShims
 public import VolstatCore
 
 /// The per-person and per-registration state the statistics need, in flat arrays (structure of
@@ -60,11 +61,11 @@ public struct RegistrationStore: Sendable {
 
     /// Adds a file's delta of hours and activity (indexes beyond the store are ignored).
     public mutating func add(_ delta: PendingServiceRecords) {
-        for index in 0..<min(delta.activeYears.count, hours.count)
-        where delta.active[index] || delta.activeYears[index] != 0 {
-            hours[index] += delta.hours[index]
-            if delta.active[index] { active[index] = true }
-            activeYears[index] |= delta.activeYears[index]
+        for index in 0..<min(delta.entries.count, hours.count) where delta.entries[index].touched {
+            let entry = delta.entries[index]
+            hours[index] += entry.hours
+            if entry.active { active[index] = true }
+            activeYears[index] |= entry.years
         }
     }
 
@@ -103,49 +104,100 @@ public struct RegistrationStore: Sendable {
 
 /// The service records of one file, held back until the file has been read to its end, so that
 /// a file that fails part-way adds nothing: a dense delta of hours, activity and active years per
-/// registration (17 bytes per registration, whatever the number of records).
+/// registration (16 bytes per registration, whatever the number of records, in one array so that
+/// a record touches one cache line).
 public struct PendingServiceRecords: Sendable {
-    fileprivate(set) var hours: [Int64] = []
-    fileprivate(set) var active: [Bool] = []
-    fileprivate(set) var activeYears: [UInt64] = []
+    /// One registration's delta.
+    struct Entry {
+        /// Verified hours in the period, in hundredths.
+        var hours: Int64 = 0
+        /// Bits 0...62: the years (bit `year - 2000`) with a verified record up to as_of; bit 63:
+        /// a verified record in the period.
+        var flags: UInt64 = 0
+
+        static let activeBit: UInt64 = 1 << 63
+        var years: UInt64 { flags & ~Self.activeBit }
+        var active: Bool { flags & Self.activeBit != 0 }
+        var touched: Bool { flags != 0 }
+    }
+
+    fileprivate(set) var entries: [Entry] = []
     private var touched = false
+    /// The year bit of the last period seen, and that period's end (days since 1970).
+    private var periodYearBit: UInt64 = 0
+    private var periodEnd = Int32.min
+
+    /// Records whose entry is being brought into cache, applied `lookahead` records later: a
+    /// record's entry is a cache miss in an array of millions, and this hides its latency.
+    private var inFlight: [ServiceFacts] = []
+    private var inFlightNext = 0
+    private static let lookahead = 16
 
     public init() {}
 
     /// Holds a record back: its hours and activity count for the period, and its year counts
-    /// for retention when it started on or before the period's end.
+    /// for retention when it started on or before the period's end. Years from 2063 on are not
+    /// counted for retention (bit 63 marks activity).
     public mutating func add(_ facts: ServiceFacts, period: ClosedRange<CivilDate>) {
         guard facts.verified, facts.startedAt <= period.upperBound else { return }
         let index = Int(facts.registration)
-        if index >= hours.count {
-            let size = max(index + 1, hours.count * 2, 1024)
-            hours.append(contentsOf: repeatElement(0, count: size - hours.count))
-            active.append(contentsOf: repeatElement(false, count: size - active.count))
-            activeYears.append(contentsOf: repeatElement(0, count: size - activeYears.count))
+        if index < entries.count { entries.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + index) } }
+        if inFlight.count < Self.lookahead {
+            inFlight.append(facts)
+            return
         }
-        let year = facts.startedAt.year - RegistrationStore.firstYear
-        if (0..<64).contains(year) { activeYears[index] |= 1 << UInt64(year) }
-        if facts.startedAt >= period.lowerBound {
-            hours[index] += facts.hours.hundredths
-            active[index] = true
+        let due = inFlight[inFlightNext]
+        inFlight[inFlightNext] = facts
+        inFlightNext = (inFlightNext + 1) % Self.lookahead
+        apply(due, period: period)
+    }
+
+    /// Applies the records still in flight.
+    public mutating func flush(period: ClosedRange<CivilDate>) {
+        let due = inFlight[inFlightNext...] + inFlight[..<inFlightNext]
+        inFlight.removeAll(keepingCapacity: true)
+        inFlightNext = 0
+        for facts in due { apply(facts, period: period) }
+    }
+
+    private mutating func apply(_ facts: ServiceFacts, period: ClosedRange<CivilDate>) {
+        let index = Int(facts.registration)
+        if index >= entries.count {
+            let size = max(index + 1, entries.count * 2, 1024)
+            entries.append(contentsOf: repeatElement(Entry(), count: size - entries.count))
         }
         touched = true
+        if facts.startedAt >= period.lowerBound {
+            // The period lies within as_of's year: no calendar arithmetic for the common case.
+            if period.upperBound.daysSinceEpoch != periodEnd {
+                periodEnd = period.upperBound.daysSinceEpoch
+                let year = period.upperBound.year - RegistrationStore.firstYear
+                periodYearBit = year >= 0 && year < 63 ? 1 << UInt64(year) : 0
+            }
+            let bits = Entry.activeBit | periodYearBit
+            entries.withUnsafeMutableBufferPointer { entries in
+                entries[index].hours += facts.hours.hundredths
+                entries[index].flags |= bits
+            }
+            return
+        }
+        let year = facts.startedAt.year - RegistrationStore.firstYear
+        if year >= 0 && year < 63 { entries[index].flags |= 1 << UInt64(year) }
     }
 
     /// Folds the held records into the store and empties the delta.
-    public mutating func commit(into store: inout RegistrationStore) {
+    public mutating func commit(into store: inout RegistrationStore, period: ClosedRange<CivilDate>) {
+        flush(period: period)
         guard touched else { return }
         store.add(self)
         discard()
     }
 
     public mutating func discard() {
+        inFlight.removeAll(keepingCapacity: true)
+        inFlightNext = 0
         guard touched else { return }
-        for index in hours.indices {
-            hours[index] = 0
-            active[index] = false
-            activeYears[index] = 0
-        }
+        for index in entries.indices { entries[index] = Entry() }
         touched = false
     }
 }

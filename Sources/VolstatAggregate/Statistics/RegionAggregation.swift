@@ -15,8 +15,13 @@ public enum RegionAggregation {
     ) -> [RegionStatistics] {
         let yearStart = asOf.startOfYear.daysSinceEpoch
         let end = asOf.daysSinceEpoch
-        var groupOf: [RegionCode: Int] = [RegionTable.national: 0]
+        let elderlyBornBy = Self.latestBirthDay(ofAge: 60, on: asOf)
         var groups = [RegionStatistics(code: RegionTable.national, level: .national)]
+        var groupOf: [RegionCode: Int] = [RegionTable.national: 0]
+        // Per distinct region code of a registration, the groups it rolls up to (nation first):
+        // looked up in a flat table by code, so that a registration costs no hashing.
+        var rollUpOfCode = [Int32](repeating: -1, count: 1_000_000)
+        var rollUps: [[Int]] = []
         var seenRegistered = Set<UInt64>()
         var seenNew = Set<UInt64>()
         var seenActive = Set<UInt64>()
@@ -31,18 +36,24 @@ public enum RegionAggregation {
             let isNew = counted && day >= yearStart
             let status = store.politicalStatus[person]
             let born = store.birthDate[person]
-            let elderly = born != Int32.min && RegionAggregation.age(born: born, on: asOf) >= 60
+            let elderly = born != Int32.min && born <= elderlyBornBy
             let household = store.household[person]
             let education = store.education[person]
-            for code in RegionTable.rollUp(store.region[index]) {
-                let group: Int
-                if let known = groupOf[code] {
-                    group = known
-                } else {
-                    group = groups.count
-                    groupOf[code] = group
-                    groups.append(RegionStatistics(code: code, level: RegionTable.level(of: code)))
-                }
+            let region = store.region[index]
+            let inTable = region >= 0 && region < 1_000_000
+            var rollUp = inTable ? Int(rollUpOfCode[Int(region)]) : -1
+            if rollUp < 0 {
+                rollUp = rollUps.count
+                rollUps.append(
+                    RegionTable.rollUp(region).map { code in
+                        if let known = groupOf[code] { return known }
+                        groupOf[code] = groups.count
+                        groups.append(RegionStatistics(code: code, level: RegionTable.level(of: code)))
+                        return groups.count - 1
+                    })
+                if inTable { rollUpOfCode[Int(region)] = Int32(rollUp) }
+            }
+            for group in rollUps[rollUp] {
                 let key = UInt64(UInt32(group)) << 32 | UInt64(UInt32(person))
                 if counted && (!shared || seenRegistered.insert(key).inserted) {
                     groups[group].registered += 1
@@ -66,10 +77,13 @@ public enum RegionAggregation {
         return groups.sorted { $0.code < $1.code }
     }
 
-    /// Whole years of age on `day` of a person born on the day `born` (days since 1970).
-    static func age(born: Int32, on day: CivilDate) -> Int {
-        let (by, bm, bd) = CivilDate(daysSinceEpoch: born).components
+    /// The last birth day (days since 1970) of a person who is at least `years` old on `day`: the
+    /// same month and day `years` earlier, or February 28 when that year has no February 29.
+    static func latestBirthDay(ofAge years: Int, on day: CivilDate) -> Int32 {
         let (y, m, d) = day.components
-        return y - by - ((m, d) < (bm, bd) ? 1 : 0)
+        guard
+            let date = CivilDate(year: y - years, month: m, day: d) ?? CivilDate(year: y - years, month: m, day: d - 1)
+        else { return Int32.min }
+        return date.daysSinceEpoch
     }
 }

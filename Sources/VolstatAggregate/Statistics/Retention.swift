@@ -29,25 +29,54 @@ public enum Retention {
             if day <= end && !store.deregistered[index] { cohort[person] = min(cohort[person], day) }
         }
         let lastYear = asOf.year
+        // Counts by year in flat arrays (years from the earliest cohort to as_of), not dictionaries:
+        // this loop runs once per person.
+        var cohortYear = [Int32](repeating: 0, count: store.personCount)
+        var minYear = lastYear
+        for person in 0..<store.personCount where cohort[person] != Int32.max {
+            let year = CivilDate(daysSinceEpoch: cohort[person]).year
+            cohortYear[person] = Int32(year)
+            minYear = min(minYear, year)
+        }
+        minYear = min(minYear, RegistrationStore.firstYear)
+        let span = max(0, lastYear - minYear + 1)
+        var sizes = [Int64](repeating: 0, count: span)
+        var active = [Int64](repeating: 0, count: span * span)
+        var activeInYear = [Int64](repeating: 0, count: span)
+        var activeAgainInYear = [Int64](repeating: 0, count: span)
+        for person in 0..<store.personCount where cohort[person] != Int32.max {
+            let registered = Int(cohortYear[person])
+            guard registered <= lastYear else { continue }
+            sizes[registered - minYear] += 1
+            let bits = years[person]
+            guard bits != 0 else { continue }
+            for year in max(registered, RegistrationStore.firstYear)...max(lastYear, RegistrationStore.firstYear)
+            where year <= lastYear {
+                let bit = year - RegistrationStore.firstYear
+                guard bit < 64, bits & (1 << UInt64(bit)) != 0 else { continue }
+                active[(registered - minYear) * span + (year - minYear)] += 1
+            }
+            for year in RegistrationStore.firstYear...max(lastYear, RegistrationStore.firstYear) where year <= lastYear
+            {
+                let bit = UInt64(year - RegistrationStore.firstYear)
+                guard bit < 64, bits & (1 << bit) != 0 else { continue }
+                activeInYear[year - minYear] += 1
+                if year < lastYear, bit < 63, bits & (1 << (bit + 1)) != 0 {
+                    activeAgainInYear[year + 1 - minYear] += 1
+                }
+            }
+        }
         var cohortSizes: [Int: Int64] = [:]
         var cohortActive: [Int: [Int: Int64]] = [:]
         var activeIn: [Int: Int64] = [:]
         var activeAgain: [Int: Int64] = [:]
-        for person in 0..<store.personCount where cohort[person] != Int32.max {
-            let registered = CivilDate(daysSinceEpoch: cohort[person]).year
-            cohortSizes[registered, default: 0] += 1
-            for year in registered...lastYear {
-                let bit = year - RegistrationStore.firstYear
-                guard (0..<64).contains(bit), years[person] & (1 << UInt64(bit)) != 0 else { continue }
-                cohortActive[registered, default: [:]][year, default: 0] += 1
-            }
-            for year in RegistrationStore.firstYear...lastYear {
-                let bit = UInt64(year - RegistrationStore.firstYear)
-                guard years[person] & (1 << bit) != 0 else { continue }
-                activeIn[year, default: 0] += 1
-                if year < lastYear, bit < 63, years[person] & (1 << (bit + 1)) != 0 {
-                    activeAgain[year + 1, default: 0] += 1
-                }
+        for offset in 0..<span {
+            let year = minYear + offset
+            if sizes[offset] > 0 { cohortSizes[year] = sizes[offset] }
+            if activeInYear[offset] > 0 { activeIn[year] = activeInYear[offset] }
+            if activeAgainInYear[offset] > 0 { activeAgain[year] = activeAgainInYear[offset] }
+            for later in offset..<span where active[offset * span + later] > 0 {
+                cohortActive[year, default: [:]][minYear + later] = active[offset * span + later]
             }
         }
         let start = firstYear ?? cohortSizes.keys.min() ?? lastYear

@@ -45,16 +45,30 @@ public struct ByteKeyTable: Sendable {
     public init(capacity: Int = 1024, seed: UInt64 = 0x5851_F42D_4C95_7F2D) {
         var size = 16
         while size < capacity * 4 / 3 + 1 { size <<= 1 }
-        slots = [Slot](repeating: Slot(), count: size)
+        slots = LargeArray.make(repeating: Slot(), count: size)
         mask = size - 1
         self.seed = seed
+    }
+
+    /// The seed of the table's hash, for `hash(_:seed:)` computed elsewhere.
+    public var hashSeed: UInt64 { seed }
+
+    /// The hash a table with `seed` uses for `key` (cut at 65,535 bytes).
+    @inline(__always)
+    public static func hash(_ key: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
+        ByteHash.hash(UnsafeRawBufferPointer(rebasing: key.prefix(Int(UInt16.max))), seed: seed)
     }
 
     /// Prepares `key` for `value(for:)` and `update(_:for:)`.
     @inline(__always)
     public func probe(_ key: UnsafeRawBufferPointer) -> Probe {
+        probe(key, hash: Self.hash(key, seed: seed))
+    }
+
+    /// Prepares `key` whose `hash(_:seed:)` was computed already (on another thread).
+    @inline(__always)
+    public func probe(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Probe {
         let key = UnsafeRawBufferPointer(rebasing: key.prefix(Int(UInt16.max)))
-        let hash = ByteHash.hash(key, seed: seed)
         let tag = UInt16(truncatingIfNeeded: hash >> 48)
         var probe = Probe(key: key, hash: hash, tag: tag == 0 ? 1 : tag)
         if probe.isInline, let base = key.baseAddress {
@@ -70,14 +84,12 @@ public struct ByteKeyTable: Sendable {
         return probe
     }
 
-    /// Prepares `key` and starts loading the slot where it would be, so that a lookup soon after
+    /// Starts loading the slot where a key with this hash would be, so that a lookup soon after
     /// finds it in cache.
     @inline(__always)
-    public func prefetch(_ key: UnsafeRawBufferPointer) -> Probe {
-        let probe = probe(key)
-        let slot = Int(truncatingIfNeeded: probe.hash) & mask
+    public func prefetch(hash: UInt64) {
+        let slot = Int(truncatingIfNeeded: hash) & mask
         slots.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + slot) }
-        return probe
     }
 
     @inline(__always)
@@ -160,10 +172,20 @@ public struct ByteKeyTable: Sendable {
         }
     }
 
-    /// Doubles the table, placing every entry again by its hash (the keys are not copied).
-    private mutating func grow() {
+    /// Makes room for `capacity` entries in all, so that the table does not grow (and rehash)
+    /// on the way there.
+    public mutating func reserve(_ capacity: Int) {
+        var size = slots.count
+        while size * 3 < capacity * 4 { size <<= 1 }
+        if size > slots.count { rebuild(size: size) }
+    }
+
+    private mutating func grow() { rebuild(size: slots.count * 2) }
+
+    /// Places every entry again by its hash in a table of `size` slots (the keys are not copied).
+    private mutating func rebuild(size: Int) {
         let old = slots
-        slots = [Slot](repeating: Slot(), count: old.count * 2)
+        slots = LargeArray.make(repeating: Slot(), count: size)
         mask = slots.count - 1
         for slot in old where slot.tag != 0 {
             let hash = withKey(of: slot) { ByteHash.hash($0, seed: seed) }

@@ -11,7 +11,7 @@ public struct PersonIndex: Sendable {
     public init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 4 / 3 + 1 { size <<= 1 }
-        slots = [Int32](repeating: -1, count: size)
+        slots = LargeArray.make(repeating: -1 as Int32, count: size)
         mask = size - 1
     }
 
@@ -61,8 +61,16 @@ public struct PersonIndex: Sendable {
 
     private mutating func grow() { rebuild(size: slots.count * 2) }
 
+    /// Makes room for `capacity` persons in all, so that the index does not grow on the way there.
+    public mutating func reserve(_ capacity: Int) {
+        var size = slots.count
+        while size * 3 < capacity * 4 { size <<= 1 }
+        if size > slots.count { rebuild(size: size) }
+        keys.reserveCapacity(capacity)
+    }
+
     private mutating func rebuild(size: Int) {
-        slots = [Int32](repeating: -1, count: size)
+        slots = LargeArray.make(repeating: -1 as Int32, count: size)
         mask = size - 1
         for (index, key) in keys.enumerated() {
             var slot = Int(truncatingIfNeeded: key.low) & mask
@@ -73,11 +81,29 @@ public struct PersonIndex: Sendable {
 }
 
 /// A set of 64-bit fingerprints with a small value each: record ids are remembered by a seeded
-/// 64-bit hash instead of their bytes (8 bytes per slot). Two different ids collide with
+/// 64-bit hash instead of their bytes (12 bytes per slot: fingerprint and value side by side, so
+/// that a lookup or an insert touches one cache line). Two different ids collide with
 /// probability about n²/2⁶⁵: below one in a million for 3 million records.
 public struct FingerprintTable: Sendable {
-    private var fingerprints: [UInt64]
-    private var values: [Int32]
+    /// The fingerprint is kept as two halves so that a slot is 12 bytes, not 16.
+    struct Slot {
+        var high: UInt32 = 0
+        var low: UInt32 = 0
+        var value: Int32 = 0
+
+        init() {}
+
+        init(fingerprint: UInt64, value: Int32) {
+            high = UInt32(truncatingIfNeeded: fingerprint >> 32)
+            low = UInt32(truncatingIfNeeded: fingerprint)
+            self.value = value
+        }
+
+        @inline(__always)
+        var fingerprint: UInt64 { UInt64(high) << 32 | UInt64(low) }
+    }
+
+    private var slots: [Slot]
     private var mask: Int
     public private(set) var count = 0
     public let seed: UInt64
@@ -85,14 +111,17 @@ public struct FingerprintTable: Sendable {
     public init(capacity: Int = 1024, seed: UInt64) {
         var size = 16
         while size < capacity * 4 / 3 + 1 { size <<= 1 }
-        fingerprints = [UInt64](repeating: 0, count: size)
-        values = [Int32](repeating: 0, count: size)
+        slots = LargeArray.make(repeating: Slot(), count: size)
         mask = size - 1
         self.seed = seed
     }
 
     @inline(__always)
-    public func fingerprint(_ key: UnsafeRawBufferPointer) -> UInt64 {
+    public func fingerprint(_ key: UnsafeRawBufferPointer) -> UInt64 { Self.fingerprint(key, seed: seed) }
+
+    /// The fingerprint a table with `seed` gives `key` (never 0, which marks an empty slot).
+    @inline(__always)
+    public static func fingerprint(_ key: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
         let hash = ByteHash.hash(key, seed: seed)
         return hash == 0 ? 1 : hash
     }
@@ -101,52 +130,62 @@ public struct FingerprintTable: Sendable {
     @inline(__always)
     public func prefetch(_ fingerprint: UInt64) {
         let slot = Int(truncatingIfNeeded: fingerprint) & mask
-        fingerprints.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + slot) }
+        slots.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + slot) }
     }
 
     public func value(for fingerprint: UInt64) -> Int32? {
-        var slot = Int(truncatingIfNeeded: fingerprint) & mask
-        while true {
-            let stored = fingerprints[slot]
-            if stored == 0 { return nil }
-            if stored == fingerprint { return values[slot] }
-            slot = (slot + 1) & mask
+        slots.withUnsafeBufferPointer { slots in
+            var index = Int(truncatingIfNeeded: fingerprint) & mask
+            while true {
+                let stored = slots[index].fingerprint
+                if stored == 0 { return nil }
+                if stored == fingerprint { return slots[index].value }
+                index = (index + 1) & mask
+            }
         }
     }
 
     public mutating func update(_ value: Int32, for fingerprint: UInt64) {
-        if (count + 1) * 4 > fingerprints.count * 3 { rebuild(size: fingerprints.count * 2) { _ in false } }
-        var slot = Int(truncatingIfNeeded: fingerprint) & mask
-        while true {
-            let stored = fingerprints[slot]
-            if stored == 0 { break }
-            if stored == fingerprint {
-                values[slot] = value
-                return
+        if (count + 1) * 4 > slots.count * 3 { rebuild(size: slots.count * 2) { _ in false } }
+        let mask = mask
+        let inserted = slots.withUnsafeMutableBufferPointer { slots -> Bool in
+            var index = Int(truncatingIfNeeded: fingerprint) & mask
+            while true {
+                let stored = slots[index].fingerprint
+                if stored == 0 { break }
+                if stored == fingerprint {
+                    slots[index].value = value
+                    return false
+                }
+                index = (index + 1) & mask
             }
-            slot = (slot + 1) & mask
+            slots[index] = Slot(fingerprint: fingerprint, value: value)
+            return true
         }
-        fingerprints[slot] = fingerprint
-        values[slot] = value
-        count += 1
+        if inserted { count += 1 }
+    }
+
+    /// Makes room for `capacity` entries in all, so that the table does not grow on the way there.
+    public mutating func reserve(_ capacity: Int) {
+        var size = slots.count
+        while size * 3 < capacity * 4 { size <<= 1 }
+        if size > slots.count { rebuild(size: size) { _ in false } }
     }
 
     /// Drops the entries whose value `remove` selects.
     public mutating func removeAll(where remove: (Int32) -> Bool) {
-        rebuild(size: fingerprints.count, dropping: remove)
+        rebuild(size: slots.count, dropping: remove)
     }
 
     private mutating func rebuild(size: Int, dropping remove: (Int32) -> Bool) {
-        let old = (fingerprints, values)
-        fingerprints = [UInt64](repeating: 0, count: size)
-        values = [Int32](repeating: 0, count: size)
+        let old = slots
+        slots = LargeArray.make(repeating: Slot(), count: size)
         mask = size - 1
         count = 0
-        for index in old.0.indices where old.0[index] != 0 && !remove(old.1[index]) {
-            var slot = Int(truncatingIfNeeded: old.0[index]) & mask
-            while fingerprints[slot] != 0 { slot = (slot + 1) & mask }
-            fingerprints[slot] = old.0[index]
-            values[slot] = old.1[index]
+        for slot in old where slot.fingerprint != 0 && !remove(slot.value) {
+            var index = Int(truncatingIfNeeded: slot.fingerprint) & mask
+            while slots[index].fingerprint != 0 { index = (index + 1) & mask }
+            slots[index] = slot
             count += 1
         }
     }

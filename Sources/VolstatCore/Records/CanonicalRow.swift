@@ -59,6 +59,114 @@ public protocol CanonicalRow: AnyObject {
     func sourceName(_ field: Int) -> String
     /// The result of checking the row's identity number, for datasets that have one.
     var identity: IdentityCheck? { get }
+    /// What the reader computed ahead for a field as asked by a `RowPreparation` (a hash, a
+    /// parsed date), `distance` rows further on (0: this row); nil when it did not (not asked,
+    /// field absent or empty, row not read yet). The validator works the same either way.
+    func prepared(_ field: Int, ahead distance: Int) -> Int64?
+    /// The identity check of the row `distance` rows further on, when the reader already holds it.
+    func identityAhead(_ distance: Int) -> IdentityCheck?
+    /// The current row's fields for the checks of one row; valid until the reader moves on.
+    var fields: RowFields { get }
+}
+
+extension CanonicalRow {
+    public func prepared(_ field: Int, ahead distance: Int) -> Int64? { nil }
+    public func identityAhead(_ distance: Int) -> IdentityCheck? { nil }
+    public var fields: RowFields { RowFields(row: self) }
+}
+
+/// The fields of the current row as the checks read them, many times per row: straight from the
+/// reader's buffers when it has them laid out (`ReadAheadRows`), so that a field costs a few
+/// loads and no call through the protocol; otherwise through `CanonicalRow`.
+public struct RowFields {
+    /// The reader's layout of the current row: per field start and length in `bytes` (length -1
+    /// when absent), and per field of this and the following rows the prepared value.
+    public struct Layout {
+        public var spans: UnsafePointer<Int>
+        public var bytes: UnsafeRawPointer
+        public var prepared: UnsafePointer<Int64>
+        public var fieldCount: Int
+        /// Rows held after the current one (the limit of `prepared(_:ahead:)`).
+        public var rowsAhead: Int
+        /// The value in `prepared` that means nothing was prepared.
+        public var notPrepared: Int64
+
+        public init(
+            spans: UnsafePointer<Int>, bytes: UnsafeRawPointer, prepared: UnsafePointer<Int64>, fieldCount: Int,
+            rowsAhead: Int, notPrepared: Int64
+        ) {
+            self.spans = spans
+            self.bytes = bytes
+            self.prepared = prepared
+            self.fieldCount = fieldCount
+            self.rowsAhead = rowsAhead
+            self.notPrepared = notPrepared
+        }
+    }
+
+    @usableFromInline let layout: Layout?
+    // The row outlives every RowFields made of it (one row's checks); a strong reference would
+    // cost a retain and a release per row.
+    @usableFromInline unowned(unsafe) let row: any CanonicalRow
+
+    public init(row: any CanonicalRow, layout: Layout? = nil) {
+        self.row = row
+        self.layout = layout
+    }
+
+    /// See `CanonicalRow.value(_:)`.
+    @inlinable @inline(__always)
+    public func value(_ field: Int) -> UnsafeRawBufferPointer? {
+        guard let layout else { return row.value(field) }
+        let length = layout.spans[2 * field + 1]
+        guard length >= 0 else { return nil }
+        return UnsafeRawBufferPointer(start: layout.bytes + layout.spans[2 * field], count: length)
+    }
+
+    /// See `CanonicalRow.prepared(_:ahead:)`.
+    @inlinable @inline(__always)
+    public func prepared(_ field: Int, ahead distance: Int = 0) -> Int64? {
+        guard let layout else { return row.prepared(field, ahead: distance) }
+        guard distance <= layout.rowsAhead else { return nil }
+        let value = layout.prepared[distance * layout.fieldCount + field]
+        return value == layout.notPrepared ? nil : value
+    }
+}
+
+/// Per-row work a reader on another thread can do for the validator, which then only looks
+/// things up: the hash of a key field, the parsed moment of a date field. Indexed by field.
+public struct RowPreparation: Sendable {
+    public enum Step: Sendable {
+        /// `ByteKeyTable.hash(_:seed:)` of the bytes.
+        case keyHash(seed: UInt64)
+        /// `FingerprintTable.fingerprint(_:seed:)` of the bytes.
+        case fingerprint(seed: UInt64)
+        /// `Timestamp(parsing:)` of the bytes as seconds since 1970, `RowPreparation.invalid` when
+        /// it does not parse.
+        case timestamp
+    }
+
+    /// The prepared value of a date that does not parse.
+    public static let invalid = Int64.min
+
+    public private(set) var steps: [Step?]
+
+    public init(fieldCount: Int) { steps = Array(repeating: nil, count: fieldCount) }
+
+    public mutating func set(_ field: Int, _ step: Step) { steps[field] = step }
+
+    /// The prepared value of a non-empty field's bytes.
+    @inline(__always)
+    public static func compute(_ step: Step, _ bytes: UnsafeRawBufferPointer) -> Int64 {
+        switch step {
+        case .keyHash(let seed):
+            return Int64(bitPattern: ByteKeyTable.hash(bytes, seed: seed))
+        case .fingerprint(let seed):
+            return Int64(bitPattern: FingerprintTable.fingerprint(bytes, seed: seed))
+        case .timestamp:
+            return Timestamp(parsing: bytes)?.secondsSinceEpoch ?? invalid
+        }
+    }
 }
 
 /// Field indexes of the `volunteers` dataset, in the order of `Dataset.volunteers.fields`.

@@ -31,6 +31,7 @@ public final class CSVReader: RecordReader {
     public private(set) var line = 0
     public private(set) var problem: RecordProblem?
     public var bytesConsumed: Int { source.bytesConsumed }
+    public var offset: Int? { source is FileByteSource ? source.bytesConsumed - (end - start) : nil }
 
     private let source: any ByteSource
     private let tokenizer: CSVTokenizer

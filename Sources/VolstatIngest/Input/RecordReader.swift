@@ -61,4 +61,11 @@ public protocol RecordReader: AnyObject {
     var presentSlots: [Int] { get }
     /// Bytes consumed from the underlying file, for progress reports.
     var bytesConsumed: Int { get }
+    /// The exact offset in the file after the current record, when the file is read as it is
+    /// (not decompressed or transcoded); nil otherwise. Used to estimate a file's row count.
+    var offset: Int? { get }
+}
+
+extension RecordReader {
+    public var offset: Int? { nil }
 }

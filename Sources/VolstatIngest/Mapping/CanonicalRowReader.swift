@@ -12,6 +12,8 @@ public final class CanonicalRowReader: CanonicalRow {
     /// Why the record could not be read at all (ragged, malformed, invalid encoding).
     public var problem: RecordProblem? { reader.problem }
     public var bytesConsumed: Int { reader.bytesConsumed }
+    /// See `RecordReader.offset`.
+    public var offset: Int? { reader.offset }
 
     private let reader: any RecordReader
     private let slots: [Int]

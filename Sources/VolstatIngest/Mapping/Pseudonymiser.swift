@@ -1,28 +1,31 @@
-internal import Crypto
+import CHMACSHA256
 public import VolstatCore
 
 /// Turns identity numbers into person keys: HMAC-SHA256 under a secret, truncated to 128 bits.
 ///
-/// The keyed inner and outer states are computed once; each number costs one copy of them.
+/// The keyed inner and outer states are computed once; each number costs one copy of them and
+/// two SHA-256 compressions, with no allocation (`CHMACSHA256`).
 public final class Pseudonymiser: @unchecked Sendable {
-    private let keyed: HMAC<SHA256>
+    private let key: UnsafeMutablePointer<volstat_hmac_sha256_key>
 
     /// - Parameter secret: at least 16 bytes; read from `VOLSTAT_KEY` or `VOLSTAT_KEY_FILE`, never
     ///   from the pipeline file.
     public init(secret: [UInt8]) {
-        keyed = HMAC<SHA256>(key: SymmetricKey(data: secret))
+        key = .allocate(capacity: 1)
+        secret.withUnsafeBufferPointer { volstat_hmac_sha256_init(key, $0.baseAddress, $0.count) }
     }
+
+    deinit { key.deallocate() }
 
     /// The person key of a normalised identity number (ASCII, uppercase `X`).
     public func personKey(_ identityNumber: UnsafeRawBufferPointer) -> PersonKey {
-        var mac = keyed
-        mac.update(data: identityNumber)
-        let code = mac.finalize()
-        return code.withUnsafeBytes { bytes in
-            PersonKey(
-                high: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
-                low: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        var code: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &code) { out in
+            volstat_hmac_sha256(
+                key, identityNumber.baseAddress, identityNumber.count,
+                out.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
+        return PersonKey(high: UInt64(bigEndian: code.0), low: UInt64(bigEndian: code.1))
     }
 
     /// Checks an identity number and pseudonymises it when it is valid; the number itself is
@@ -32,6 +35,18 @@ public final class Pseudonymiser: @unchecked Sendable {
     public func check(_ raw: UnsafeRawBufferPointer, legacy: LegacyIdentityPolicy, verify: Bool = true) -> IdentityCheck
     {
         if !verify { return IdentityCheck(personKey: personKey(raw)) }
+        if raw.count == 18 {
+            // The common case, without an array: the number in a stack buffer.
+            var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            return withUnsafeMutableBytes(of: &buffer) { buffer in
+                let number = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<18])
+                number.copyMemory(from: raw)
+                for index in number.indices where number[index] == UInt8(ascii: "x") {
+                    number[index] = UInt8(ascii: "X")
+                }
+                return checked(UnsafeRawBufferPointer(number), raw: raw, upgraded: false)
+            }
+        }
         var normalised = [UInt8](raw)
         for index in normalised.indices where normalised[index] == UInt8(ascii: "x") {
             normalised[index] = UInt8(ascii: "X")
@@ -43,11 +58,18 @@ public final class Pseudonymiser: @unchecked Sendable {
             normalised = converted
             upgraded = true
         }
-        let result = normalised.withUnsafeBytes { ResidentIdentityNumber.validate($0) }
-        switch result {
+        return normalised.withUnsafeBytes { checked($0, raw: raw, upgraded: upgraded) }
+    }
+
+    /// Validates a normalised number and pseudonymises it when valid.
+    private func checked(
+        _ normalised: UnsafeRawBufferPointer, raw: UnsafeRawBufferPointer, upgraded: Bool
+    )
+        -> IdentityCheck
+    {
+        switch ResidentIdentityNumber.validate(normalised) {
         case .success(let birthDate):
-            let key = normalised.withUnsafeBytes { personKey($0) }
-            return IdentityCheck(personKey: key, birthDate: birthDate, upgradedLegacy: upgraded)
+            return IdentityCheck(personKey: personKey(normalised), birthDate: birthDate, upgradedLegacy: upgraded)
         case .failure(let box):
             let text = String(decoding: raw, as: UTF8.self)
             return IdentityCheck(problem: box.problem, masked: ResidentIdentityNumber.masked(text))

@@ -2,41 +2,35 @@ internal import CLibXML2
 import Foundation
 public import VolstatCore
 
-/// Reads the records of an XML export one at a time with libxml2's streaming xmlTextReader: the
-/// document is never held in memory, only the current record's values.
+/// Reads the records of an XML export one at a time with libxml2's SAX2 push parser: the file is
+/// fed in chunks of 256 KiB and never held in memory (nor is a tree built), only the records
+/// completed in the current chunk.
 ///
 /// A record is each element named `recordElement`; its fields are its attributes (`@id`), the
 /// text of its child elements (`vid`), of nested elements (`volunteer/id`) and their attributes
-/// (`volunteer/@id`). Without a record element name, the first child of the root names it.
+/// (`volunteer/@id`). Without a record element name, the first child of the root names it. A
+/// repeated element keeps its first value; values are trimmed of surrounding white space.
 ///
-/// Safety: document type declarations are refused, so entities are never expanded (no "billion
-/// laughs") and no external entity or DTD is ever loaded (no XXE); network access is off.
+/// Safety: a document type declaration stops the parser at once, so entities are never declared
+/// or expanded (no "billion laughs") and no external entity or DTD is ever loaded (no XXE);
+/// network access is off.
 public final class XMLRecordReader: RecordReader {
     public let name: String
-    public private(set) var fieldNames: [String]
+    public var fieldNames: [String] { state.fieldNames }
     public private(set) var line = 0
     public let problem: RecordProblem? = nil
     public private(set) var presentSlots: [Int] = []
-    public var bytesConsumed: Int { context.source.bytesConsumed }
+    public var bytesConsumed: Int { source.bytesConsumed }
 
-    private let reader: xmlTextReaderPtr
-    private let context: ReadContext
-    private var recordElement: String?
-    private let discoversFields: Bool
-    private var slotOfName: [String: Int] = [:]
-    /// Interned paths: (parent path, libxml2's interned local name) -> path id.
-    private var pathIDs: [PathKey: Int32] = [:]
-    private var pathSlot: [Int32] = [-1]
-    private var pathName: [String] = [""]
-    private let values = ByteArena()
-    private var pathStack: [Int32] = []
+    private let source: any ByteSource
+    private let state: SAXState
+    private let parser: xmlParserCtxtPtr
+    private var chunk: UnsafeMutableRawBufferPointer
+    /// The next of `state.records` to hand out.
+    private var nextRecord = 0
     private var valueRanges: [(start: Int, count: Int)] = []
+    private var endOfInput = false
     private var finished = false
-
-    private struct PathKey: Hashable {
-        var parent: Int32
-        var name: UnsafeRawPointer
-    }
 
     /// - Parameters:
     ///   - recordElement: the local name of the element that holds one record.
@@ -46,145 +40,296 @@ public final class XMLRecordReader: RecordReader {
         source: any ByteSource, name: String, recordElement: String?, fields: [String]?, encoding: String? = nil
     ) throws {
         self.name = name
-        self.recordElement = recordElement
-        self.discoversFields = fields == nil
-        self.fieldNames = fields ?? []
-        for (slot, field) in fieldNames.enumerated() where slotOfName[field] == nil { slotOfName[field] = slot }
-        valueRanges = Array(repeating: (0, -1), count: fieldNames.count)
-        context = ReadContext(source: source)
+        self.source = source
+        state = SAXState(recordElement: recordElement, fields: fields)
+        chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
         volstat_xmlRefuseExternalEntities()
         volstat_xmlSilenceGenericErrors()
-        // An encoding given by the caller wins over the document's declaration.
-        let options = Int32(
-            XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
-                | XML_PARSE_COMPACT.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_BIG_LINES.rawValue
-                | (encoding == nil ? 0 : XML_PARSE_IGNORE_ENC.rawValue))
-        let opaque = Unmanaged.passUnretained(context).toOpaque()
-        guard
-            let reader = xmlReaderForIO(
-                { context, buffer, length in
-                    guard let context, let buffer else { return -1 }
-                    let box = Unmanaged<ReadContext>.fromOpaque(context).takeUnretainedValue()
-                    return box.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(length)))
-                }, nil, opaque, name, encoding, options)
-        else {
-            throw InputError("\(name): cannot start the XML reader")
+        var handler = xmlSAXHandler()
+        handler.initialized = XML_SAX2_MAGIC
+        handler.startElementNs = { context, localName, _, _, _, _, attributeCount, _, attributes in
+            guard let context, let localName else { return }
+            SAXState.with(context) { $0.startElement(localName, attributes: attributes, count: Int(attributeCount)) }
         }
-        self.reader = reader
-        xmlTextReaderSetStructuredErrorHandler(
-            reader,
-            { context, error in
-                guard let context, let error else { return }
-                let box = Unmanaged<ReadContext>.fromOpaque(context).takeUnretainedValue()
-                if box.parseError == nil {
-                    let text = error.pointee.message.map { String(cString: $0) } ?? "malformed XML"
-                    // libxml2's messages may span lines ("...\nBytes: 0xD5 0xC5"): one line for the user.
-                    let oneLine = text.split(whereSeparator: \.isNewline).map {
-                        $0.trimmingCharacters(in: .whitespaces)
-                    }.filter { !$0.isEmpty }.joined(separator: " ")
-                    box.parseError = (Int(error.pointee.line), oneLine)
-                }
-            }, opaque)
+        handler.endElementNs = { context, _, _, _ in
+            guard let context else { return }
+            SAXState.with(context) { $0.endElement() }
+        }
+        handler.characters = { context, text, length in
+            guard let context, let text else { return }
+            SAXState.with(context) { $0.characters(text, Int(length)) }
+        }
+        handler.ignorableWhitespace = handler.characters
+        handler.cdataBlock = handler.characters
+        handler.internalSubset = { context, _, _, _ in
+            guard let context else { return }
+            SAXState.with(context) { $0.refuseDocumentType() }
+        }
+        handler.serror = { context, error in
+            guard let context, let error else { return }
+            SAXState.with(context) { $0.parseError(error.pointee) }
+        }
+        let opaque = Unmanaged.passUnretained(state).toOpaque()
+        guard let parser = xmlCreatePushParserCtxt(&handler, opaque, nil, 0, name) else {
+            chunk.deallocate()
+            throw InputError("\(name): cannot start the XML parser")
+        }
+        self.parser = parser
+        state.parser = parser
+        if let encoding {
+            guard xmlCtxtResetPush(parser, nil, 0, name, encoding) == 0 else {
+                xmlFreeParserCtxt(parser)
+                chunk.deallocate()
+                throw InputError("\(name): libxml2 cannot decode \(encoding)")
+            }
+        }
+        // An encoding given by the caller wins over the document's declaration. Entities are
+        // substituted, so that `&amp;` in an attribute reads as `&`: only the five predefined
+        // ones can occur, since a document type declaration (where others would be declared)
+        // stops the parser.
+        _ = xmlCtxtUseOptions(
+            parser,
+            Int32(
+                XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
+                    | XML_PARSE_NOCDATA.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOENT.rawValue
+                    | (encoding == nil ? 0 : XML_PARSE_IGNORE_ENC.rawValue)))
     }
 
-    deinit { xmlFreeTextReader(reader) }
+    deinit {
+        xmlFreeParserCtxt(parser)
+        chunk.deallocate()
+    }
 
     public func value(at slot: Int) -> UnsafeRawBufferPointer? {
         guard slot < valueRanges.count else { return nil }
         let range = valueRanges[slot]
         guard range.count >= 0 else { return nil }
-        return values.bytes(start: range.start, count: range.count)
+        return state.values.bytes(start: range.start, count: range.count)
     }
 
     public func next() throws -> Bool {
         guard !finished else { return false }
-        values.reset()
-        pathStack.removeAll(keepingCapacity: true)
-        for slot in valueRanges.indices { valueRanges[slot] = (0, -1) }
-        presentSlots.removeAll(keepingCapacity: true)
-        var recordDepth: Int32 = -1
-        var textTarget: Int32 = -1
-        while true {
-            let status = xmlTextReaderRead(reader)
-            if status == 0 {
+        while nextRecord >= state.records.count {
+            if let error = state.error {
                 finished = true
-                if recordDepth >= 0 { throw failure(line: line, "the document ends inside a record") }
+                throw InputError("\(name):\(error.line): \(error.message)")
+            }
+            if endOfInput {
+                finished = true
+                if state.insideRecord {
+                    throw InputError("\(name):\(state.currentLine): the document ends inside a record")
+                }
                 return false
             }
-            if status < 0 { throw currentError() }
-            let type = xmlTextReaderNodeType(reader)
-            switch type {
-            case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
-                throw failure(
-                    line: currentLine(),
-                    "the document has a document type declaration (<!DOCTYPE>); volstat refuses DTDs so that no entity is expanded and no external file is read"
-                )
-            case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue):
-                throw failure(line: currentLine(), "the document uses an entity reference; entities are not expanded")
-            case Int32(XML_READER_TYPE_ELEMENT.rawValue):
-                let depth = xmlTextReaderDepth(reader)
-                let empty = xmlTextReaderIsEmptyElement(reader) == 1
-                if recordDepth < 0 {
-                    guard isRecordElement(depth: depth) else { continue }
-                    recordDepth = depth
-                    line = currentLine()
-                    collectAttributes(path: 0)
-                    if empty { return true }
-                    pathStack.append(0)
-                    continue
-                }
-                let path = childPath(parent: pathStack.last ?? 0)
-                collectAttributes(path: path)
-                // A repeated element keeps the first occurrence's value: only a fresh slot takes text.
-                var slot = pathSlot[Int(path)]
-                if slot >= 0 && valueRanges[Int(slot)].count >= 0 { slot = -1 }
-                if slot >= 0 { begin(slot: Int(slot)) }
-                if !empty {
-                    pathStack.append(path)
-                    textTarget = slot
-                }
-            case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
-                guard recordDepth >= 0 else { continue }
-                if xmlTextReaderDepth(reader) == recordDepth {
-                    trimValues()
-                    return true
-                }
-                pathStack.removeLast()
-                textTarget = pathSlot[Int(pathStack.last ?? 0)]
-                if pathStack.count <= 1 { textTarget = -1 }
-            case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
-                Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue):
-                guard textTarget >= 0, let text = xmlTextReaderConstValue(reader) else { continue }
-                append(text, to: Int(textTarget))
-            default:
-                continue
-            }
+            state.startChunk()
+            nextRecord = 0
+            try feed()
         }
-    }
-
-    private func isRecordElement(depth: Int32) -> Bool {
-        guard let localName = xmlTextReaderConstLocalName(reader) else { return false }
-        if let recordElement { return xmlStrEqual(localName, recordElement) == 1 }
-        guard depth == 1 else { return false }
-        recordElement = String(cString: localName)
+        let record = state.records[nextRecord]
+        nextRecord += 1
+        line = record.line
+        valueRanges.removeAll(keepingCapacity: true)
+        valueRanges.append(contentsOf: repeatElement((start: 0, count: -1), count: state.fieldNames.count))
+        presentSlots.removeAll(keepingCapacity: true)
+        for entry in state.entries[record.entries] {
+            valueRanges[Int(entry.slot)] = (entry.start, entry.count)
+            presentSlots.append(Int(entry.slot))
+        }
         return true
     }
 
-    /// The path id of the current element under `parent`, interned by libxml2's name pointer.
-    private func childPath(parent: Int32) -> Int32 {
-        let localName = xmlTextReaderConstLocalName(reader)!
-        let key = PathKey(parent: parent, name: UnsafeRawPointer(localName))
-        if let known = pathIDs[key] { return known }
-        let text = String(cString: localName)
-        let full = parent == 0 ? text : pathName[Int(parent)] + "/" + text
-        return intern(full, key: key)
+    /// Parses the next chunk of the file (or ends the document).
+    private func feed() throws {
+        let count: Int
+        do {
+            count = try source.read(into: chunk)
+        } catch let error as InputError {
+            finished = true
+            throw error
+        }
+        if count == 0 {
+            endOfInput = true
+            _ = xmlParseChunk(parser, nil, 0, 1)
+        } else {
+            _ = xmlParseChunk(
+                parser, chunk.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(count), 0)
+        }
+        if state.error == nil && parser.pointee.wellFormed == 0 {
+            state.error = (state.currentLine, "not well-formed XML")
+        }
+    }
+}
+
+/// What the SAX callbacks build: the records completed in the current chunk (their values in one
+/// arena), the interned element paths and the field slots.
+private final class SAXState {
+    struct Record {
+        var line: Int
+        var entries: Range<Int>
     }
 
-    private func intern(_ full: String, key: PathKey) -> Int32 {
+    struct Entry {
+        var slot: Int32
+        var start: Int
+        var count: Int
+    }
+
+    var parser: xmlParserCtxtPtr?
+    private(set) var fieldNames: [String]
+    private let discoversFields: Bool
+    private var recordElement: [UInt8]?
+    private var slotOfName: [String: Int] = [:]
+    /// Per path, its child paths by libxml2's interned name pointer (few per path: a linear search).
+    private var childrenOfPath: [[(name: UnsafeRawPointer, path: Int32)]] = [[]]
+    private var pathSlot: [Int32] = [-1]
+    private var pathName: [String] = [""]
+
+    let values = ByteArena()
+    private(set) var records: [Record] = []
+    private(set) var entries: [Entry] = []
+    var error: (line: Int, message: String)?
+
+    /// Element depth (the root is 0), the depth of the record being read (-1: none), the path of
+    /// each open element inside it, and the slot text goes to (-1: none).
+    private var depth = -1
+    private var recordDepth = -1
+    private var pathStack: [Int32] = []
+    private var textSlot: Int32 = -1
+    private var recordStart = 0
+    private var recordLine = 0
+    /// Per slot, the serial of the last record that has it (a repeated element keeps its first value).
+    private var slotRecord: [Int] = []
+    private var recordSerial = 0
+
+    init(recordElement: String?, fields: [String]?) {
+        self.recordElement = recordElement.map { Array($0.utf8) }
+        discoversFields = fields == nil
+        fieldNames = fields ?? []
+        for (slot, field) in fieldNames.enumerated() where slotOfName[field] == nil { slotOfName[field] = slot }
+        slotRecord = Array(repeating: -1, count: fieldNames.count)
+    }
+
+    /// Calls `body` with the state a callback's context points to, without retaining it.
+    @inline(__always)
+    static func with(_ context: UnsafeMutableRawPointer, _ body: (SAXState) -> Void) {
+        Unmanaged<SAXState>.fromOpaque(context)._withUnsafeGuaranteedRef(body)
+    }
+
+    var insideRecord: Bool { recordDepth >= 0 }
+
+    var currentLine: Int { parser.map { Int(xmlSAX2GetLineNumber($0)) } ?? 0 }
+
+    /// Forgets the records handed out; a record still open keeps its values.
+    func startChunk() {
+        records.removeAll(keepingCapacity: true)
+        if insideRecord {
+            // Move the open record's values and entries to the front.
+            let kept = Array(entries[recordStart...])
+            let base = kept.map(\.start).min() ?? values.count
+            let bytes = [UInt8](UnsafeRawBufferPointer(values.bytes(start: base, count: values.count - base)))
+            values.reset()
+            bytes.withUnsafeBytes { values.append($0) }
+            entries = kept.map { Entry(slot: $0.slot, start: $0.start - base, count: $0.count) }
+            recordStart = 0
+        } else {
+            values.reset()
+            entries.removeAll(keepingCapacity: true)
+            recordStart = 0
+        }
+    }
+
+    func startElement(
+        _ localName: UnsafePointer<xmlChar>, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, count: Int
+    ) {
+        depth += 1
+        if recordDepth < 0 {
+            guard isRecordElement(localName) else { return }
+            recordDepth = depth
+            recordSerial += 1
+            recordStart = entries.count
+            recordLine = currentLine
+            collectAttributes(path: 0, attributes, count)
+            pathStack.removeAll(keepingCapacity: true)
+            pathStack.append(0)
+            textSlot = -1
+            return
+        }
+        let path = childPath(parent: pathStack.last ?? 0, localName)
+        collectAttributes(path: path, attributes, count)
+        let slot = pathSlot[Int(path)]
+        pathStack.append(path)
+        textSlot = -1
+        if slot >= 0 && begin(slot: Int(slot)) { textSlot = slot }
+    }
+
+    func endElement() {
+        defer { depth -= 1 }
+        guard recordDepth >= 0 else { return }
+        if depth == recordDepth {
+            trimRecord()
+            records.append(Record(line: recordLine, entries: recordStart..<entries.count))
+            recordDepth = -1
+            recordStart = entries.count
+            textSlot = -1
+            return
+        }
+        pathStack.removeLast()
+        // Text after a child element continues the parent's value, if it is still the last one begun.
+        textSlot = pathStack.count > 1 ? pathSlot[Int(pathStack.last!)] : -1
+    }
+
+    func characters(_ text: UnsafePointer<xmlChar>, _ length: Int) {
+        guard textSlot >= 0, let last = entries.last, last.slot == textSlot,
+            last.start + last.count == values.count
+        else { return }
+        values.append(UnsafeRawBufferPointer(start: text, count: length))
+        entries[entries.count - 1].count += length
+    }
+
+    func refuseDocumentType() {
+        if error == nil {
+            error = (
+                currentLine,
+                "the document has a document type declaration (<!DOCTYPE>); volstat refuses DTDs so that no entity is expanded and no external file is read"
+            )
+        }
+        if let parser { xmlStopParser(parser) }
+    }
+
+    func parseError(_ error: xmlError) {
+        guard self.error == nil else { return }
+        let text = error.message.map { String(cString: $0) } ?? "malformed XML"
+        // libxml2's messages may span lines ("...\nBytes: 0xD5 0xC5"): one line for the user.
+        let oneLine = text.split(whereSeparator: \.isNewline).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }.joined(separator: " ")
+        self.error = (Int(error.line), "not well-formed XML: \(oneLine)")
+    }
+
+    private func isRecordElement(_ localName: UnsafePointer<xmlChar>) -> Bool {
+        if let recordElement {
+            return recordElement.withUnsafeBufferPointer { expected in
+                strlen(UnsafeRawPointer(localName).assumingMemoryBound(to: CChar.self)) == expected.count
+                    && memcmp(localName, expected.baseAddress!, expected.count) == 0
+            }
+        }
+        guard depth == 1 else { return false }
+        recordElement = Array(String(cString: localName).utf8)
+        return true
+    }
+
+    /// The path id of an element under `parent`, interned by libxml2's name pointer (names are
+    /// kept in the parser's dictionary, so one name has one pointer).
+    private func childPath(parent: Int32, _ localName: UnsafePointer<xmlChar>) -> Int32 {
+        let name = UnsafeRawPointer(localName)
+        for child in childrenOfPath[Int(parent)] where child.name == name { return child.path }
+        let text = String(cString: localName)
+        let full = parent == 0 ? text : pathName[Int(parent)] + "/" + text
         let id = Int32(pathName.count)
         pathName.append(full)
         pathSlot.append(Int32(slot(for: full)))
-        pathIDs[key] = id
+        childrenOfPath.append([])
+        childrenOfPath[Int(parent)].append((name, id))
         return id
     }
 
@@ -195,99 +340,51 @@ public final class XMLRecordReader: RecordReader {
         let slot = fieldNames.count
         fieldNames.append(field)
         slotOfName[field] = slot
-        valueRanges.append((0, -1))
+        slotRecord.append(-1)
         return slot
     }
 
-    private func collectAttributes(path: Int32) {
-        guard xmlTextReaderHasAttributes(reader) == 1 else { return }
+    /// Attributes come as five pointers each: local name, prefix, URI, value start, value end.
+    private func collectAttributes(
+        path: Int32, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, _ count: Int
+    ) {
+        guard count > 0, let attributes else { return }
         let prefix = path == 0 ? "@" : pathName[Int(path)] + "/@"
-        var more = xmlTextReaderMoveToFirstAttribute(reader)
-        while more == 1 {
-            if let localName = xmlTextReaderConstLocalName(reader) {
-                let field = prefix + String(cString: localName)
-                let slot = slot(for: field)
-                if slot >= 0, valueRanges[slot].count < 0, let value = xmlTextReaderConstValue(reader) {
-                    begin(slot: slot)
-                    append(value, to: slot)
-                }
-            }
-            more = xmlTextReaderMoveToNextAttribute(reader)
+        for index in 0..<count {
+            let base = attributes + index * 5
+            guard let localName = base[0], let start = base[3], let end = base[4] else { continue }
+            let slot = slot(for: prefix + String(cString: localName))
+            guard slot >= 0, begin(slot: slot) else { continue }
+            let length = end - start
+            values.append(UnsafeRawBufferPointer(start: start, count: length))
+            entries[entries.count - 1].count = length
         }
-        xmlTextReaderMoveToElement(reader)
     }
 
-    /// Marks a slot present (first occurrence wins) and starts its value at the end of the arena.
-    private func begin(slot: Int) {
-        guard valueRanges[slot].count < 0 else { return }
-        valueRanges[slot] = (values.count, 0)
-        presentSlots.append(slot)
+    /// Starts a slot's value at the end of the arena; false when the record has it already.
+    private func begin(slot: Int) -> Bool {
+        guard slotRecord[slot] != recordSerial else { return false }
+        slotRecord[slot] = recordSerial
+        entries.append(Entry(slot: Int32(slot), start: values.count, count: 0))
+        return true
     }
 
-    private func append(_ text: UnsafePointer<xmlChar>, to slot: Int) {
-        let range = valueRanges[slot]
-        // Only the value most recently begun can grow (a repeated element keeps its first value).
-        guard range.count >= 0, range.start + range.count == values.count else { return }
-        let length = strlen(UnsafeRawPointer(text).assumingMemoryBound(to: CChar.self))
-        values.append(UnsafeRawBufferPointer(start: text, count: length))
-        valueRanges[slot].count += length
-    }
-
-    /// Trims surrounding ASCII white space from every value (pretty-printed exports indent them).
-    private func trimValues() {
-        for slot in valueRanges.indices where valueRanges[slot].count > 0 {
-            var (start, count) = valueRanges[slot]
-            while count > 0, isSpace(values[start]) {
+    /// Trims surrounding ASCII white space from the record's values (pretty-printed exports indent them).
+    private func trimRecord() {
+        for index in recordStart..<entries.count where entries[index].count > 0 {
+            var (start, count) = (entries[index].start, entries[index].count)
+            while count > 0, Self.isSpace(values[start]) {
                 start += 1
                 count -= 1
             }
-            while count > 0, isSpace(values[start + count - 1]) { count -= 1 }
-            valueRanges[slot] = (start, count)
+            while count > 0, Self.isSpace(values[start + count - 1]) { count -= 1 }
+            entries[index].start = start
+            entries[index].count = count
         }
     }
 
     @inline(__always)
-    private func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
-
-    private func currentLine() -> Int {
-        if let node = xmlTextReaderCurrentNode(reader) {
-            let line = Int(xmlGetLineNo(node))
-            if line > 0 { return line }
-        }
-        return Int(xmlTextReaderGetParserLineNumber(reader))
-    }
-
-    private func currentError() -> InputError {
-        if let thrown = context.thrown { return thrown }
-        if let (errorLine, message) = context.parseError {
-            return failure(line: errorLine, "not well-formed XML: \(message)")
-        }
-        return failure(line: Int(xmlTextReaderGetParserLineNumber(reader)), "not well-formed XML")
-    }
-
-    private func failure(line: Int, _ message: String) -> InputError {
-        finished = true
-        return InputError("\(name):\(line): \(message)")
-    }
-}
-
-/// What the C callbacks of libxml2 need: the byte source, and the errors they cannot throw.
-private final class ReadContext {
-    let source: any ByteSource
-    var thrown: InputError?
-    var parseError: (line: Int, message: String)?
-
-    init(source: any ByteSource) { self.source = source }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) -> Int32 {
-        do {
-            return Int32(try source.read(into: buffer))
-        } catch let error as InputError {
-            thrown = error
-            return -1
-        } catch {
-            thrown = InputError("\(error)")
-            return -1
-        }
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 }

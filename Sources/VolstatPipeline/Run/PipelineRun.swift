@@ -83,17 +83,24 @@ public final class PipelineRun {
         let ledger = try RunLedger(outputRoot: request.outputRoot)
         try ledger.markAbandoned(pipeline: config.name)
 
-        let inputs = try IngestStage.plan(config)
+        var inputs = try IngestStage.plan(config)
+        // Hashing the inputs is a pass over every byte of them: it runs beside the reading, and
+        // the run waits for it up front only when the digests decide something (reuse, resume).
+        let digests = InputDigests(paths: inputs.map(\.path))
         let pipelineSHA256 = Digest.sha256([UInt8](FileManager.default.contents(atPath: config.file) ?? Data()))
         let references = try IngestStage.planReferences(config)
         // What the report depends on besides the pipeline file: the inputs, the reference files,
         // the volstat binary itself and the day of the run (`date.future` is judged against it).
         let binary = (try? Digest.sha256(file: "/proc/self/exe").digest) ?? VolstatVersion.current
-        let inputsSHA256 = Digest.sha256(
-            Array(
-                (inputs.map { "\($0.source.keyPath) \($0.path) \($0.sha256)\n" }
-                    + references.map { "reference \($0.path) \($0.sha256)\n" }
-                    + ["volstat \(VolstatVersion.current) \(binary)\n", "today \(request.today)\n"]).joined().utf8))
+        var inputsSHA256 = InputDigests.pending
+        let mayReuse =
+            try !request.force
+            && ledger.hasSuccess(pipeline: config.name, asOf: request.asOf.description, pipelineSHA256: pipelineSHA256)
+        if request.resume || mayReuse {
+            inputs = IngestStage.withDigests(inputs, try digests.wait())
+            inputsSHA256 = IngestStage.inputsSHA256(
+                inputs, references: references, binary: binary, today: request.today)
+        }
         let asOf = request.asOf.description
         let publish = PublishStage(
             config: config, asOf: request.asOf, regions: try RegionTable.bundled(), outputRoot: request.outputRoot)
@@ -155,7 +162,8 @@ public final class PipelineRun {
                 try ledger.copyResults(from: resumed.run, to: run)
             } else {
                 outcome = try ingestValidateAggregate(
-                    run: run, inputs: inputs, references: references, ledger: ledger, publish: publish)
+                    run: run, inputs: inputs, references: references, ledger: ledger, publish: publish,
+                    digests: inputsSHA256 == InputDigests.pending ? (digests, binary) : nil)
                 try outcome.content.save(to: work)
             }
             try ledger.stage(run, "aggregate", resumed == nil ? "done" : "reused")
@@ -196,10 +204,15 @@ public final class PipelineRun {
     }
 
     /// Ingest, validate and aggregate in one streaming pass, then render the report's files.
+    ///
+    /// - Parameter digests: the inputs' digests still being computed (with the binary's digest
+    ///   that goes into the inputs' digest); awaited once every file has been read, and recorded
+    ///   in the ledger before the aggregate stage is marked done (which is what resume looks for).
     private func ingestValidateAggregate(
         run: Int64, inputs: [IngestStage.Input], references: [Manifest.FileEntry], ledger: RunLedger,
-        publish: PublishStage
+        publish: PublishStage, digests: (InputDigests, binary: String)?
     ) throws -> Outcome {
+        var inputs = inputs
         let config = request.config
         for stage in ["ingest", "validate", "aggregate"] { try ledger.stage(run, stage, "running") }
         logger.info(
@@ -224,6 +237,15 @@ public final class PipelineRun {
             logger.info(
                 "validate: \(input.path): \(counts.rowsRead) rows, \(counts.rowsAccepted) accepted, \(counts.rowsRejected) rejected\(unreadable)"
             )
+        }
+        if let (pending, binary) = digests {
+            inputs = IngestStage.withDigests(inputs, try pending.wait())
+            try ledger.setInputs(
+                run,
+                inputsSHA256: IngestStage.inputsSHA256(
+                    inputs, references: references, binary: binary, today: request.today),
+                inputs: inputs.map { ($0.path, $0.source.keyPath, $0.sha256, $0.bytes) })
+            report.setDigests(inputs.map(\.sha256))
         }
         try ledger.stage(run, "ingest", "done")
         try ledger.stage(run, "validate", "done")

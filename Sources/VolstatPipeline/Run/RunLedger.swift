@@ -154,12 +154,42 @@ public final class RunLedger {
                     VALUES (?, ?, ?, ?, ?, ?, 'running')
                     """, arguments: [pipeline, asOf, pipelineSHA256, inputsSHA256, Int(getpid()), Self.now()])
             let id = db.lastInsertedRowID
-            for input in inputs {
-                try db.execute(
-                    sql: "INSERT INTO run_inputs (run_id, path, source, sha256, bytes) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [id, input.path, input.source, input.sha256, input.bytes])
-            }
+            try Self.insert(inputs, of: id, into: db)
             return id
+        }
+    }
+
+    /// Records the inputs' digests of a run begun before they were known.
+    public func setInputs(
+        _ run: Int64, inputsSHA256: String, inputs: [(path: String, source: String, sha256: String, bytes: Int)]
+    ) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE runs SET inputs_sha256 = ? WHERE id = ?", arguments: [inputsSHA256, run])
+            try db.execute(sql: "DELETE FROM run_inputs WHERE run_id = ?", arguments: [run])
+            try Self.insert(inputs, of: run, into: db)
+        }
+    }
+
+    private static func insert(
+        _ inputs: [(path: String, source: String, sha256: String, bytes: Int)], of run: Int64, into db: Database
+    ) throws {
+        for input in inputs {
+            try db.execute(
+                sql: "INSERT INTO run_inputs (run_id, path, source, sha256, bytes) VALUES (?, ?, ?, ?, ?)",
+                arguments: [run, input.path, input.source, input.sha256, input.bytes])
+        }
+    }
+
+    /// Whether a run of this pipeline file for this as_of ever succeeded (so that one might be
+    /// reused, which only the inputs' digests can tell).
+    public func hasSuccess(pipeline: String, asOf: String, pipelineSHA256: String) throws -> Bool {
+        try database.read { db in
+            try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM runs WHERE pipeline = ? AND as_of = ? AND pipeline_sha256 = ?
+                        AND status IN ('succeeded', 'data_failed') AND manifest_sha256 IS NOT NULL)
+                    """, arguments: [pipeline, asOf, pipelineSHA256]) ?? false
         }
     }
 

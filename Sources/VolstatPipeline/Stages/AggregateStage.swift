@@ -43,7 +43,7 @@ struct AggregateStage {
 
     /// The file was read to its end: its service records count.
     mutating func commitFile() {
-        pending.commit(into: &store)
+        pending.commit(into: &store, period: period)
         serviceRecordsInPeriod += pendingInPeriod
         pendingInPeriod = 0
         for facts in pendingPlacements { placements.add(facts) }

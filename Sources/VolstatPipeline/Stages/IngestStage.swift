@@ -4,6 +4,10 @@ import VolstatIngest
 import VolstatPublish
 import VolstatValidate
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The ingest stage: finds each source's files, opens them as canonical rows (decompressing,
 /// transcoding, mapping, pseudonymising) and hands every row to the validate stage, and every
 /// accepted row to the aggregate stage.
@@ -23,9 +27,9 @@ struct IngestStage {
     let pipelineFile: String
     let progress: PipelineRun.Progress?
 
-    /// Expands every source's glob and hashes every file. Volunteers come first, so that service
-    /// records can be matched against the registry. A glob that matches nothing is a
-    /// configuration error.
+    /// Expands every source's glob and checks that every file can be opened; the digests are
+    /// left empty (`InputDigests` computes them). Volunteers come first, so that service records
+    /// can be matched against the registry. A glob that matches nothing is a configuration error.
     static func plan(_ config: PipelineConfig) throws -> [Input] {
         var inputs: [Input] = []
         for (index, source) in config.sources.enumerated() {
@@ -38,14 +42,17 @@ struct IngestStage {
                 )
             }
             for path in files {
-                let digest: (digest: String, bytes: Int)
-                do {
-                    digest = try Digest.sha256(file: path)
-                } catch {
-                    throw InputError("\(path): cannot read: \(error.localizedDescription)")
+                let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+                var status = stat()
+                guard descriptor >= 0, fstat(descriptor, &status) == 0 else {
+                    let reason = String(cString: strerror(errno))
+                    if descriptor >= 0 { close(descriptor) }
+                    throw InputError("\(path): cannot read: \(reason)")
                 }
+                close(descriptor)
+                if status.st_mode & S_IFMT == S_IFDIR { throw InputError("\(path): cannot read: it is a directory") }
                 inputs.append(
-                    Input(source: source, sourceIndex: index, path: path, sha256: digest.digest, bytes: digest.bytes))
+                    Input(source: source, sourceIndex: index, path: path, sha256: "", bytes: Int(status.st_size)))
             }
         }
         let order: [Dataset: Int] = [.volunteers: 0, .serviceRecords: 1, .placements: 2, .orders: 3]
@@ -53,6 +60,27 @@ struct IngestStage {
             let (left, right) = (order[a.element.source.dataset] ?? 9, order[b.element.source.dataset] ?? 9)
             return left != right ? left < right : a.offset < b.offset
         }.map(\.element)
+    }
+
+    /// The inputs with their digests filled in.
+    static func withDigests(_ inputs: [Input], _ digests: [String]) -> [Input] {
+        zip(inputs, digests).map { input, digest in
+            var input = input
+            input.sha256 = digest
+            return input
+        }
+    }
+
+    /// One digest of the whole set of inputs, references, binary and day of the run: what reuse
+    /// and resume compare.
+    static func inputsSHA256(
+        _ inputs: [Input], references: [Manifest.FileEntry], binary: String, today: CivilDate
+    ) -> String {
+        Digest.sha256(
+            Array(
+                (inputs.map { "\($0.source.keyPath) \($0.path) \($0.sha256)\n" }
+                    + references.map { "reference \($0.path) \($0.sha256)\n" }
+                    + ["volstat \(VolstatVersion.current) \(binary)\n", "today \(today)\n"]).joined().utf8))
     }
 
     /// The files a run reads besides its sources (today the population table), hashed like the
@@ -82,10 +110,14 @@ struct IngestStage {
         let checkpoint = aggregate.checkpoint
         let firstRegistration = validator.registrationCount
         do {
-            let rows = try open(input)
+            let preparations = validator.preparations
+            let rows = try open(input) { preparations[$0] }
             var count = 0
             while try rows.next() {
                 count += 1
+                if count == 1, let estimate = rows.estimatedRows {
+                    validator.reserve(rows: estimate + estimate / 16, of: rows.dataset)
+                }
                 if count & 0xFFFF == 0, let progress { progress(input.path, rows.bytesConsumed, input.bytes, count) }
                 if let problem = rows.problem {
                     validator.rejectUnreadable(
@@ -124,14 +156,30 @@ struct IngestStage {
         }
     }
 
-    private func open(_ input: Input) throws -> CanonicalRowReader {
+    /// Opens the file on a reading thread of its own (`ReadAheadRows`): reading, decoding,
+    /// mapping and pseudonymising run there while this thread validates and aggregates.
+    private func open(
+        _ input: Input, preparation: @escaping @Sendable (Dataset) -> RowPreparation?
+    ) throws
+        -> ReadAheadRows
+    {
         let source = input.source
-        let reader = try RecordReaders.open(
-            path: input.path, format: source.format, encoding: source.encoding, dialect: source.dialect,
-            recordElement: source.recordElement ?? (source.format == .xml ? "record" : nil),
-            fields: source.format == .xml ? source.mapping.sourceNames : nil)
-        return try CanonicalRowReader(
-            reader: reader, mapping: source.mapping, pseudonymiser: pseudonymiser, legacy: policy.legacyIdentityNumbers,
-            verifyIdentity: policy.enabled)
+        let path = input.path
+        let pseudonymiser = pseudonymiser
+        let legacy = policy.legacyIdentityNumbers
+        let verify = policy.enabled
+        return try ReadAheadRows(file: path, fileBytes: input.bytes, preparation: preparation) {
+            let open: @Sendable () throws -> any RecordReader = {
+                try RecordReaders.open(
+                    path: path, format: source.format, encoding: source.encoding, dialect: source.dialect,
+                    recordElement: source.recordElement ?? (source.format == .xml ? "record" : nil),
+                    fields: source.format == .xml ? source.mapping.sourceNames : nil)
+            }
+            // libxml2's parsing outweighs the rest of the reading thread's work: give it a thread too.
+            let reader = source.format == .xml ? try ReadAheadRecordReader(name: path, open: open) : try open()
+            return try CanonicalRowReader(
+                reader: reader, mapping: source.mapping, pseudonymiser: pseudonymiser, legacy: legacy,
+                verifyIdentity: verify)
+        }
     }
 }

@@ -42,7 +42,7 @@ public final class ValidationReport {
 
     public private(set) var files: [FileCounts] = []
     private var fileIndex: [String: Int] = [:]
-    /// The file most recently counted (rows arrive file by file).
+    /// The file begun last, whose rows are being counted.
     private var current = 0
     public private(set) var thresholds: [Threshold] = []
 
@@ -55,15 +55,10 @@ public final class ValidationReport {
         files.append(FileCounts(path: path, dataset: dataset.rawValue, sha256: sha256, bytes: bytes))
     }
 
-    func count(file path: String, findings: [Finding], rejected: Bool, policy: ValidationPolicy) {
-        let index: Int
-        if current < files.count && files[current].path == path {
-            index = current
-        } else {
-            guard let found = fileIndex[path] else { return }
-            index = found
-            current = found
-        }
+    /// Counts a row of the file begun last (rows arrive file by file).
+    func count(findings: [Finding], rejected: Bool, policy: ValidationPolicy) {
+        guard current < files.count else { return }
+        let index = current
         files[index].rowsRead += 1
         if rejected { files[index].rowsRejected += 1 } else { files[index].rowsAccepted += 1 }
         guard !findings.isEmpty else { return }
@@ -75,6 +70,11 @@ public final class ValidationReport {
             case .off: break
             }
         }
+    }
+
+    /// Fills in the files' SHA-256 digests, in the order the files were begun.
+    public func setDigests(_ digests: [String]) {
+        for (index, digest) in zip(files.indices, digests) { files[index].sha256 = digest }
     }
 
     /// Marks a file as unreadable from some point on: its rows are taken out of the accepted counts.

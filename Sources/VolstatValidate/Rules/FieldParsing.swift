@@ -25,13 +25,27 @@ enum FieldText {
         return value
     }
 
-    /// `verified`: 1/0, true/false, yes/no, y/n, 是/否 (case-insensitive).
+    /// `verified`: 1/0, true/false, yes/no, y/n, t/f, 是/否 (ASCII letters in any case).
     static func verified(_ bytes: UnsafeRawBufferPointer) -> Bool? {
-        let text = String(decoding: bytes, as: UTF8.self).lowercased()
-        switch text {
-        case "1", "true", "yes", "y", "t", "是": return true
-        case "0", "false", "no", "n", "f", "否": return false
-        default: return nil
+        if bytes.count == 1 {
+            switch bytes[0] | 0x20 {
+            case UInt8(ascii: "1"), UInt8(ascii: "y"), UInt8(ascii: "t"): return true
+            case UInt8(ascii: "0"), UInt8(ascii: "n"), UInt8(ascii: "f"): return false
+            default: return nil
+            }
+        }
+        guard bytes.count <= 5 else { return nil }
+        var lowered: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &lowered) { word in
+            for (index, byte) in bytes.enumerated() {
+                word[index] = (byte >= 0x41 && byte <= 0x5A) ? byte | 0x20 : byte
+            }
+        }
+        return withUnsafeBytes(of: &lowered) { word -> Bool? in
+            let text = UnsafeRawBufferPointer(rebasing: word.prefix(bytes.count))
+            if equals(text, "true") || equals(text, "yes") || equals(text, "是") { return true }
+            if equals(text, "false") || equals(text, "no") || equals(text, "否") { return false }
+            return nil
         }
     }
 }

@@ -8,11 +8,14 @@ struct RowChecks {
     // release of each per row, which the profile showed as 9 % of a run.
     unowned(unsafe) let row: any CanonicalRow
     unowned(unsafe) let context: RuleContext
+    /// The row's fields, read without calls through the protocol where the reader allows.
+    let fields: RowFields
     private(set) var findings: [Finding] = []
 
     init(row: any CanonicalRow, context: RuleContext) {
         self.row = row
         self.context = context
+        fields = row.fields
     }
 
     /// Whether any finding so far is an error (the row will be rejected).
@@ -30,7 +33,7 @@ struct RowChecks {
 
     /// The field's bytes, or nil (with `field.missing` when `required`) when empty or absent.
     mutating func present(_ field: Int, required: Bool) -> UnsafeRawBufferPointer? {
-        if let bytes = row.value(field), bytes.count > 0 { return bytes }
+        if let bytes = fields.value(field), bytes.count > 0 { return bytes }
         if required {
             let name = fieldName(field)
             add(.fieldMissing, field: field, "\(name) is required but empty (column '\(row.sourceName(field))')")
@@ -40,7 +43,13 @@ struct RowChecks {
 
     mutating func date(_ field: Int, required: Bool) -> Timestamp? {
         guard let bytes = present(field, required: required) else { return nil }
-        guard let timestamp = Timestamp(parsing: bytes) else {
+        let parsed: Timestamp?
+        if let prepared = fields.prepared(field) {
+            parsed = prepared == RowPreparation.invalid ? nil : Timestamp(secondsSinceEpoch: prepared)
+        } else {
+            parsed = Timestamp(parsing: bytes)
+        }
+        guard let timestamp = parsed else {
             let name = fieldName(field)
             add(
                 .dateFormat, field: field,
@@ -108,21 +117,50 @@ final class RuleContext: Sendable {
 }
 
 /// A canonical code table matched on bytes: each code's text and the number it is stored as.
+/// Codes of up to 16 bytes are compared as two words; longer ones byte by byte.
 struct CodeTable: Sendable {
     let codes: [String]
-    private let entries: [([UInt8], UInt8)]
+    private let entries: [Entry]
+    private let longEntries: [([UInt8], UInt8)]
+
+    private struct Entry {
+        var first: UInt64
+        var second: UInt64
+        var length: Int
+        var number: UInt8
+    }
 
     init(_ entries: [(String, UInt8)]) {
         codes = entries.map(\.0)
-        self.entries = entries.map { (Array($0.0.utf8), $0.1) }
+        longEntries = entries.filter { $0.0.utf8.count > 16 }.map { (Array($0.0.utf8), $0.1) }
+        self.entries = entries.compactMap { code, number in
+            let bytes = Array(code.utf8)
+            guard bytes.count <= 16 else { return nil }
+            let (first, second) = bytes.withUnsafeBytes { Self.words($0) }
+            return Entry(first: first, second: second, length: bytes.count, number: number)
+        }
+    }
+
+    /// The bytes as two little-endian words, zero-padded (at most 16 bytes).
+    @inline(__always)
+    private static func words(_ bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: bytes) }
+        return words
     }
 
     @inline(__always)
     func number(_ bytes: UnsafeRawBufferPointer) -> UInt8? {
-        for (code, number) in entries where code.count == bytes.count {
-            if code.withUnsafeBytes({ $0.elementsEqual(bytes) }) { return number }
+        guard bytes.count <= 16 else {
+            return longEntries.first { code, _ in code.withUnsafeBytes { $0.elementsEqual(bytes) } }?.1
         }
-        return nil
+        let (first, second) = Self.words(bytes)
+        return entries.withUnsafeBufferPointer { entries in
+            for entry in entries where entry.length == bytes.count && entry.first == first && entry.second == second {
+                return entry.number
+            }
+            return nil
+        }
     }
 
     static let politicalStatus = CodeTable(

@@ -45,6 +45,62 @@ public final class Validator {
         orderIDs = FingerprintTable(seed: seed)
     }
 
+    /// How many rows ahead the hash-table slots are loaded into cache.
+    static let lookahead = 8
+
+    /// What a reader on another thread can compute for the checks of each dataset: the hashes of
+    /// the key fields for this validator's tables and the parsed dates.
+    public var preparations: [Dataset: RowPreparation] {
+        guard policy.enabled else { return [:] }
+        var volunteers = RowPreparation(fieldCount: Dataset.volunteers.fields.count)
+        volunteers.set(VolunteerField.sourceID, .keyHash(seed: registrations.hashSeed))
+        volunteers.set(VolunteerField.registeredAt, .timestamp)
+        volunteers.set(VolunteerField.birthDate, .timestamp)
+        var records = RowPreparation(fieldCount: Dataset.serviceRecords.fields.count)
+        records.set(ServiceRecordField.recordID, .fingerprint(seed: serviceRecordIDs.seed))
+        records.set(ServiceRecordField.volunteerID, .keyHash(seed: registrations.hashSeed))
+        records.set(ServiceRecordField.startedAt, .timestamp)
+        records.set(ServiceRecordField.endedAt, .timestamp)
+        return [.volunteers: volunteers, .serviceRecords: records]
+    }
+
+    /// The probe of a source id in `registrations`, from the hash the reader prepared if it did.
+    @inline(__always)
+    private func registrationProbe(
+        _ fields: RowFields, _ field: Int, _ bytes: UnsafeRawBufferPointer
+    )
+        -> ByteKeyTable.Probe
+    {
+        guard let hash = fields.prepared(field) else { return registrations.probe(bytes) }
+        return registrations.probe(bytes, hash: UInt64(bitPattern: hash))
+    }
+
+    /// Starts loading the `registrations` slot of the source id `lookahead` rows further on.
+    @inline(__always)
+    private func prefetchRegistration(_ fields: RowFields, _ field: Int) {
+        if let hash = fields.prepared(field, ahead: Self.lookahead) {
+            registrations.prefetch(hash: UInt64(bitPattern: hash))
+        }
+    }
+
+    /// Makes room in the tables for a file of about `rows` rows of `dataset`, so that they do not
+    /// grow row by row (each growth rehashes every entry and briefly holds two tables).
+    public func reserve(rows: Int, of dataset: Dataset) {
+        guard rows > 0 else { return }
+        switch dataset {
+        case .volunteers:
+            registrations.reserve(registrations.count + rows)
+            persons.reserve(persons.count + rows)
+            firstRegistrationOfPerson.reserveCapacity(firstRegistrationOfPerson.count + rows)
+            nextRegistrationOfPerson.reserveCapacity(nextRegistrationOfPerson.count + rows)
+            platformOfRegistration.reserveCapacity(platformOfRegistration.count + rows)
+        case .serviceRecords: serviceRecordIDs.reserve(serviceRecordIDs.count + rows)
+        case .placements: placementIDs.reserve(placementIDs.count + rows)
+        case .orders: orderIDs.reserve(orderIDs.count + rows)
+        case .organizations: break
+        }
+    }
+
     /// Reports a row that could not be read at all (ragged, malformed, invalid encoding).
     public func rejectUnreadable(_ row: any CanonicalRow, rule: Rule, message: String, column: Int?) {
         var finding = Finding(rule: rule, message: message)
@@ -59,9 +115,10 @@ public final class Validator {
         var checks = RowChecks(row: row, context: context)
         let sourceID = checks.present(VolunteerField.sourceID, required: true)
         let person = checkIdentity(identity, into: &checks)
-        // The duplicate lookups below are cache misses: start them before the field checks.
-        let sourceProbe = sourceID.map { registrations.prefetch($0) }
-        if let person { persons.prefetch(person) }
+        // The duplicate lookups below are cache misses: start loading the slots of a row further on.
+        prefetchRegistration(checks.fields, VolunteerField.sourceID)
+        if let ahead = row.identityAhead(Self.lookahead)?.personKey { persons.prefetch(ahead) }
+        let sourceProbe = sourceID.map { registrationProbe(checks.fields, VolunteerField.sourceID, $0) }
         let region = checks.region(VolunteerField.regionCode, required: true)
         let registered = checks.date(VolunteerField.registeredAt, required: true)
         var birthDate = checks.date(VolunteerField.birthDate, required: false)?.date ?? identity?.birthDate
@@ -140,14 +197,18 @@ public final class Validator {
     public func check(serviceRecord row: any CanonicalRow, file: Int32) -> ServiceFacts? {
         guard policy.enabled else { return read(serviceRecord: row) }
         var checks = RowChecks(row: row, context: context)
-        let recordID = checks.present(ServiceRecordField.recordID, required: true).map {
-            serviceRecordIDs.fingerprint($0)
+        let recordID = checks.present(ServiceRecordField.recordID, required: true).map { bytes in
+            checks.fields.prepared(ServiceRecordField.recordID).map { UInt64(bitPattern: $0) }
+                ?? serviceRecordIDs.fingerprint(bytes)
         }
         let volunteerID = checks.present(ServiceRecordField.volunteerID, required: true)
-        // The two lookups at the end are cache misses in tables of millions: start them now, so
-        // that they overlap with the parsing of hours and dates.
-        if let recordID { serviceRecordIDs.prefetch(recordID) }
-        let volunteerProbe = volunteerID.map { registrations.prefetch($0) }
+        // The two lookups at the end are cache misses in tables of millions: start loading the
+        // slots of a row further on, so that they are in cache when that row is checked.
+        if let ahead = checks.fields.prepared(ServiceRecordField.recordID, ahead: Self.lookahead) {
+            serviceRecordIDs.prefetch(UInt64(bitPattern: ahead))
+        }
+        prefetchRegistration(checks.fields, ServiceRecordField.volunteerID)
+        let volunteerProbe = volunteerID.map { registrationProbe(checks.fields, ServiceRecordField.volunteerID, $0) }
         let hours = checkHours(&checks)
         let started = checks.date(ServiceRecordField.startedAt, required: true)
         let ended = checks.date(ServiceRecordField.endedAt, required: false)
@@ -418,7 +479,7 @@ public final class Validator {
                 break
             }
         }
-        report.count(file: row.file, findings: findings, rejected: rejected, policy: policy)
+        report.count(findings: findings, rejected: rejected, policy: policy)
         return !rejected
     }
 

@@ -1,0 +1,84 @@
+import Foundation
+
+/// An error carried from a reading thread to the caller's.
+struct ErrorBox: @unchecked Sendable {
+    let error: any Error
+}
+
+/// The outcome of opening a source on a reading thread, handed to the caller's thread once.
+final class OpenResult<Value>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var result: Result<Value, any Error>?
+
+    func resolve(_ value: Result<Value, any Error>) {
+        condition.lock()
+        result = value
+        condition.signal()
+        condition.unlock()
+    }
+
+    func wait() -> Result<Value, any Error> {
+        condition.lock()
+        defer { condition.unlock() }
+        while result == nil { condition.wait() }
+        return result!
+    }
+}
+
+/// The hand-over between a reading thread and its consumer: full batches one way, emptied ones
+/// back, at most `batches` of them in all (so memory stays bounded).
+final class BatchChannel<Batch: AnyObject>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var full: [Batch] = []
+    private var empty: [Batch] = []
+    private var created = 0
+    private let limit: Int
+    private var cancelled = false
+
+    init(batches: Int) { limit = batches }
+
+    /// A batch to fill: a recycled one, a new one (`make`) while fewer than the limit exist, or
+    /// nil once the consumer has gone.
+    func emptyBatch(make: () -> Batch) -> Batch? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if cancelled { return nil }
+            if let batch = empty.popLast() { return batch }
+            if created < limit {
+                created += 1
+                return make()
+            }
+            condition.wait()
+        }
+    }
+
+    func send(_ batch: Batch) {
+        condition.lock()
+        full.append(batch)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func receive() -> Batch {
+        condition.lock()
+        defer { condition.unlock() }
+        while full.isEmpty { condition.wait() }
+        return full.removeFirst()
+    }
+
+    func recycle(_ batch: Batch) {
+        condition.lock()
+        empty.append(batch)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The consumer is gone: the reading thread stops at its next batch.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+
+/// A record reader that runs another on a thread of its own, a few batches of records ahead, and
+/// hands out the same records in the same order. It splits a parser-bound source (XML, where
+/// libxml2 takes most of the time) from the mapping and checks that follow it, so that the work
+/// spreads over both cores.
+///
+/// Memory is bounded: three batches of at most `recordsPerBatch` records are in flight. An error
+/// the reader throws is rethrown by `next()` after the records read before it.
+public final class ReadAheadRecordReader: RecordReader {
+    public let name: String
+    public private(set) var fieldNames: [String]
+    public var line: Int { current.lines[position] }
+    public var problem: RecordProblem? { current.problems[position] }
+    public private(set) var presentSlots: [Int] = []
+    public var bytesConsumed: Int { current.bytesConsumed }
+
+    private let channel: BatchChannel<RecordBatch>
+    private var current = RecordBatch()
+    private var position = -1
+    private var finished = false
+    /// The current record's values by slot: start and length in the batch's bytes, -1 if absent.
+    private var ranges: [(start: Int, count: Int)] = []
+
+    /// Opens the inner reader on the reading thread and waits until it is open; what `open`
+    /// throws is rethrown here.
+    public init(
+        name: String, recordsPerBatch: Int = 2048, open: @escaping @Sendable () throws -> any RecordReader
+    ) throws {
+        self.name = name
+        let channel = BatchChannel<RecordBatch>(batches: 3)
+        self.channel = channel
+        let opened = OpenResult<[String]>()
+        let thread = Thread {
+            let reader: any RecordReader
+            do {
+                reader = try open()
+            } catch {
+                opened.resolve(.failure(error))
+                return
+            }
+            opened.resolve(.success(reader.fieldNames))
+            Self.produce(reader, into: channel, recordsPerBatch: recordsPerBatch)
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        fieldNames = try opened.wait().get()
+    }
+
+    deinit { channel.cancel() }
+
+    public func next() throws -> Bool {
+        position += 1
+        while position >= current.count {
+            if finished { return false }
+            if let error = current.error {
+                finished = true
+                throw error.error
+            }
+            if current.isLast {
+                finished = true
+                return false
+            }
+            let next = channel.receive()
+            if current.capacity > 0 { channel.recycle(current) }
+            current = next
+            fieldNames = next.fieldNames
+            position = 0
+        }
+        ranges.removeAll(keepingCapacity: true)
+        ranges.append(contentsOf: repeatElement((start: 0, count: -1), count: fieldNames.count))
+        presentSlots.removeAll(keepingCapacity: true)
+        for entry in current.entries[current.records[position]] where entry.slot < ranges.count {
+            ranges[entry.slot] = (entry.start, entry.count)
+            presentSlots.append(entry.slot)
+        }
+        return true
+    }
+
+    public func value(at slot: Int) -> UnsafeRawBufferPointer? {
+        guard slot < ranges.count, ranges[slot].count >= 0 else { return nil }
+        return current.bytes(start: ranges[slot].start, count: ranges[slot].count)
+    }
+
+    private static func produce(
+        _ reader: any RecordReader, into channel: BatchChannel<RecordBatch>, recordsPerBatch: Int
+    ) {
+        while let batch = channel.emptyBatch(make: { RecordBatch(capacity: recordsPerBatch) }) {
+            batch.reset()
+            var ended = false
+            do {
+                while batch.count < batch.capacity, !batch.isFull {
+                    guard try reader.next() else {
+                        ended = true
+                        break
+                    }
+                    batch.append(reader)
+                }
+            } catch {
+                batch.error = ErrorBox(error: error)
+                ended = true
+            }
+            batch.isLast = ended
+            batch.fieldNames = reader.fieldNames
+            batch.bytesConsumed = reader.bytesConsumed
+            channel.send(batch)
+            if ended { return }
+        }
+    }
+}
+
+/// Up to `capacity` records of a reader: their present values copied into one buffer.
+private final class RecordBatch: @unchecked Sendable {
+    struct Entry {
+        var slot: Int
+        var start: Int
+        var count: Int
+    }
+
+    let capacity: Int
+    var isLast = false
+    var error: ErrorBox?
+    var bytesConsumed = 0
+    var fieldNames: [String] = []
+    private(set) var lines: [Int] = []
+    private(set) var problems: [RecordProblem?] = []
+    /// Per record, its range in `entries` (present slots in the order the reader gave them).
+    private(set) var records: [Range<Int>] = []
+    private(set) var entries: [Entry] = []
+    private var storage: UnsafeMutableRawPointer
+    private var storageCapacity: Int
+    private var used = 0
+
+    init(capacity: Int = 0) {
+        self.capacity = capacity
+        storageCapacity = capacity > 0 ? 1 << 20 : 16
+        storage = .allocate(byteCount: storageCapacity, alignment: 16)
+    }
+
+    deinit { storage.deallocate() }
+
+    var count: Int { records.count }
+
+    /// A batch ends early once its bytes pass 64 MiB (records with very long values).
+    var isFull: Bool { used >= 1 << 26 }
+
+    func reset() {
+        isLast = false
+        error = nil
+        used = 0
+        lines.removeAll(keepingCapacity: true)
+        problems.removeAll(keepingCapacity: true)
+        records.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
+    }
+
+    func append(_ reader: any RecordReader) {
+        let first = entries.count
+        for slot in reader.presentSlots {
+            guard let value = reader.value(at: slot) else { continue }
+            if used + value.count > storageCapacity { grow(toHold: used + value.count) }
+            if value.count > 0 { (storage + used).copyMemory(from: value.baseAddress!, byteCount: value.count) }
+            entries.append(Entry(slot: slot, start: used, count: value.count))
+            used += value.count
+        }
+        records.append(first..<entries.count)
+        lines.append(reader.line)
+        problems.append(reader.problem)
+    }
+
+    func bytes(start: Int, count: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: storage + start, count: count)
+    }
+
+    private func grow(toHold needed: Int) {
+        var size = storageCapacity * 2
+        while size < needed { size *= 2 }
+        let larger = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        larger.copyMemory(from: storage, byteCount: used)
+        storage.deallocate()
+        storage = larger
+        storageCapacity = size
+    }
+}

@@ -1,0 +1,283 @@
+import Foundation
+public import VolstatCore
+
+/// Canonical rows read ahead on a second thread: the thread opens the source, reads, tokenizes,
+/// decodes, maps and pseudonymises its rows into batches, while the caller's thread validates and
+/// aggregates the batch before. Rows come out in file order, exactly as `CanonicalRowReader`
+/// gives them, so the two are interchangeable; only the work is spread over two cores.
+///
+/// Memory is bounded: three batches of at most `rowsPerBatch` rows (and their bytes) are in
+/// flight. An error the reader throws is rethrown by `next()` after the rows read before it.
+public final class ReadAheadRows: CanonicalRow {
+    public let dataset: Dataset
+    public let file: String
+    public var line: Int { view.lines[position] }
+    public var identity: IdentityCheck? { view.identities[position] }
+    /// Why the record could not be read at all (ragged, malformed, invalid encoding).
+    public var problem: RecordProblem? { view.problems[position] }
+    /// Whether the row has a non-empty identity number (which `value` never returns).
+    public var hasIdentityNumber: Bool { view.hasIdentityNumber[position] }
+    /// Bytes of the file read up to the end of the current batch.
+    public var bytesConsumed: Int { current.bytesConsumed }
+    /// The file's row count extrapolated from its first batch (plain files only), known from
+    /// the first row on; nil when the file is compressed or transcoded, or fits in one batch.
+    public private(set) var estimatedRows: Int?
+
+    private let names: [String]
+    private let fileBytes: Int?
+    private let fieldCount: Int
+    private let channel: BatchChannel<RowBatch>
+    private var current: RowBatch
+    /// The current batch's storage, so that a field costs no reference counting.
+    private var view: RowBatch.View
+    /// The current row's spans in `view`.
+    private var rowSpans: UnsafeMutablePointer<Int>
+    private var position = -1
+    private var finished = false
+
+    /// Opens the source on the reading thread and waits until it is open.
+    ///
+    /// - Parameter open: opens the source; runs on the reading thread, and what it throws
+    ///   (a missing column, an empty file) is rethrown here.
+    /// - Parameter preparation: what to compute ahead per row for the validator (by dataset);
+    ///   `prepared(_:ahead:)` returns it.
+    ///   - fileBytes: the file's size, for `estimatedRows`.
+    public init(
+        file: String, fileBytes: Int? = nil, rowsPerBatch: Int = 4096,
+        preparation: @escaping @Sendable (Dataset) -> RowPreparation? = { _ in nil },
+        open: @escaping @Sendable () throws -> CanonicalRowReader
+    ) throws {
+        self.file = file
+        self.fileBytes = fileBytes
+        let channel = BatchChannel<RowBatch>(batches: 3)
+        self.channel = channel
+        let opened = OpenResult<(Dataset, [String])>()
+        let thread = Thread {
+            let reader: CanonicalRowReader
+            do {
+                reader = try open()
+            } catch {
+                opened.resolve(.failure(error))
+                return
+            }
+            opened.resolve(.success((reader.dataset, (0..<reader.dataset.fields.count).map(reader.sourceName))))
+            Self.produce(reader, into: channel, rowsPerBatch: rowsPerBatch, preparation: preparation(reader.dataset))
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        let (dataset, names) = try opened.wait().get()
+        self.dataset = dataset
+        self.names = names
+        fieldCount = dataset.fields.count
+        current = RowBatch(fieldCount: fieldCount, capacity: 0)
+        view = current.view
+        rowSpans = view.spans
+    }
+
+    deinit { channel.cancel() }
+
+    /// Advances to the next row; false at the end of the file.
+    public func next() throws -> Bool {
+        position += 1
+        if position < current.count {
+            rowSpans += 2 * fieldCount
+            return true
+        }
+        while !finished {
+            if let error = current.error {
+                finished = true
+                throw error.error
+            }
+            if current.isLast {
+                finished = true
+                break
+            }
+            let next = channel.receive()
+            if current.capacity > 0 {
+                channel.recycle(current)
+            } else if let fileBytes, let offset = next.offset, offset > 0, !next.isLast {
+                estimatedRows = Int(Double(fileBytes) * Double(next.count) / Double(offset))
+            }
+            current = next
+            view = next.view
+            rowSpans = view.spans
+            position = 0
+            if current.count > 0 { return true }
+        }
+        position = current.count
+        return false
+    }
+
+    @inline(__always)
+    public func value(_ field: Int) -> UnsafeRawBufferPointer? {
+        let length = rowSpans[2 * field + 1]
+        guard length >= 0 else { return nil }
+        return UnsafeRawBufferPointer(start: view.bytes + rowSpans[2 * field], count: length)
+    }
+
+    public func sourceName(_ field: Int) -> String { names[field] }
+
+    @inline(__always)
+    public func prepared(_ field: Int, ahead distance: Int) -> Int64? {
+        guard position + distance < current.count else { return nil }
+        let value = view.prepared[(position + distance) * fieldCount + field]
+        return value == RowBatch.notPrepared ? nil : value
+    }
+
+    public var fields: RowFields {
+        RowFields(
+            row: self,
+            layout: RowFields.Layout(
+                spans: UnsafePointer(rowSpans), bytes: UnsafeRawPointer(view.bytes),
+                prepared: UnsafePointer(view.prepared + position * fieldCount), fieldCount: fieldCount,
+                rowsAhead: current.count - position - 1, notPrepared: RowBatch.notPrepared))
+    }
+
+    public func identityAhead(_ distance: Int) -> IdentityCheck? {
+        position + distance < current.count ? view.identities[position + distance] : nil
+    }
+
+    /// The reading thread's loop: fills batches until the file ends, fails or the consumer leaves.
+    private static func produce(
+        _ reader: CanonicalRowReader, into channel: BatchChannel<RowBatch>, rowsPerBatch: Int,
+        preparation: RowPreparation?
+    ) {
+        let fieldCount = reader.dataset.fields.count
+        // The fields to prepare, in field order.
+        let steps =
+            preparation.map { preparation in
+                preparation.steps.enumerated().compactMap { field, step in step.map { (field, $0) } }
+            } ?? []
+        while let batch = channel.emptyBatch(make: { RowBatch(fieldCount: fieldCount, capacity: rowsPerBatch) }) {
+            batch.reset()
+            var ended = false
+            do {
+                while batch.count < batch.capacity, !batch.isFull {
+                    guard try reader.next() else {
+                        ended = true
+                        break
+                    }
+                    batch.append(reader, steps: steps)
+                }
+            } catch {
+                batch.error = ErrorBox(error: error)
+                ended = true
+            }
+            batch.isLast = ended
+            batch.bytesConsumed = reader.bytesConsumed
+            batch.offset = reader.offset
+            channel.send(batch)
+            if batch.isLast { return }
+        }
+    }
+}
+
+/// Up to `capacity` rows: each field's bytes copied into one buffer, with per-row line, problem
+/// and identity check. Storage is manual so that the reading side can hand out raw pointers.
+private final class RowBatch: @unchecked Sendable {
+    /// The batch's storage as raw pointers, valid while the batch lives and is not refilled.
+    struct View {
+        var spans: UnsafeMutablePointer<Int>
+        var bytes: UnsafeMutableRawPointer
+        var lines: UnsafeMutablePointer<Int>
+        var problems: UnsafeMutablePointer<RecordProblem?>
+        var identities: UnsafeMutablePointer<IdentityCheck?>
+        var hasIdentityNumber: UnsafeMutablePointer<Bool>
+        /// Per row and field: the value `RowPreparation` asked for, or `notPrepared`.
+        var prepared: UnsafeMutablePointer<Int64>
+    }
+
+    /// Marks a field with nothing prepared (not asked, absent or empty). A hash that happens to
+    /// equal it only means the validator computes that hash itself.
+    static let notPrepared = Int64.min + 1
+
+    let fieldCount: Int
+    let capacity: Int
+    private(set) var count = 0
+    var isLast = false
+    var error: ErrorBox?
+    var bytesConsumed = 0
+    /// The reader's `offset` at the end of the batch.
+    var offset: Int?
+    /// Per row and field: start and length in `bytes`; length -1 for an absent field.
+    private(set) var view: View
+    private var bytesCapacity: Int
+    private var used = 0
+
+    init(fieldCount: Int, capacity: Int) {
+        self.fieldCount = fieldCount
+        self.capacity = capacity
+        let rows = max(1, capacity)
+        bytesCapacity = capacity > 0 ? 1 << 20 : 16
+        view = View(
+            spans: .allocate(capacity: rows * max(1, fieldCount) * 2),
+            bytes: .allocate(byteCount: bytesCapacity, alignment: 16),
+            lines: .allocate(capacity: rows), problems: .allocate(capacity: rows),
+            identities: .allocate(capacity: rows), hasIdentityNumber: .allocate(capacity: rows),
+            prepared: .allocate(capacity: rows * max(1, fieldCount)))
+    }
+
+    /// A batch ends early once its bytes pass 64 MiB (rows with very long fields).
+    var isFull: Bool { used >= 1 << 26 }
+
+    deinit {
+        reset()
+        view.spans.deallocate()
+        view.bytes.deallocate()
+        view.lines.deallocate()
+        view.problems.deallocate()
+        view.identities.deallocate()
+        view.hasIdentityNumber.deallocate()
+        view.prepared.deallocate()
+    }
+
+    func reset() {
+        view.problems.deinitialize(count: count)
+        view.identities.deinitialize(count: count)
+        count = 0
+        used = 0
+        isLast = false
+        error = nil
+    }
+
+    /// Copies the reader's current row and computes what `steps` ask for.
+    func append(_ reader: CanonicalRowReader, steps: [(field: Int, step: RowPreparation.Step)]) {
+        let row = view.spans + count * fieldCount * 2
+        let prepared = view.prepared + count * fieldCount
+        prepared.update(repeating: Self.notPrepared, count: fieldCount)
+        let problem = reader.problem
+        for field in 0..<fieldCount {
+            guard problem == nil, let value = reader.value(field) else {
+                row[2 * field] = 0
+                row[2 * field + 1] = -1
+                continue
+            }
+            if used + value.count > bytesCapacity { grow(toHold: used + value.count) }
+            if value.count > 0 { (view.bytes + used).copyMemory(from: value.baseAddress!, byteCount: value.count) }
+            row[2 * field] = used
+            row[2 * field + 1] = value.count
+            used += value.count
+        }
+        if problem == nil {
+            for (field, step) in steps where row[2 * field + 1] > 0 {
+                let value = UnsafeRawBufferPointer(start: view.bytes + row[2 * field], count: row[2 * field + 1])
+                prepared[field] = RowPreparation.compute(step, value)
+            }
+        }
+        view.lines[count] = reader.line
+        (view.problems + count).initialize(to: problem)
+        (view.identities + count).initialize(to: reader.identity)
+        view.hasIdentityNumber[count] = problem == nil && reader.hasIdentityNumber
+        count += 1
+    }
+
+    private func grow(toHold needed: Int) {
+        var size = bytesCapacity * 2
+        while size < needed { size *= 2 }
+        let larger = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        larger.copyMemory(from: view.bytes, byteCount: used)
+        view.bytes.deallocate()
+        view.bytes = larger
+        bytesCapacity = size
+    }
+}

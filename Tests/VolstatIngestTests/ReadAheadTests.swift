@@ -1,0 +1,175 @@
+import Crypto
+import Foundation
+import Testing
+import VolstatCore
+import VolstatIngest
+
+/// A source that gives its bytes and then fails, as a file cut off by a disk error does.
+final class FailingByteSource: ByteSource {
+    private let bytes: [UInt8]
+    private var position = 0
+    var bytesConsumed: Int { position }
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard position < bytes.count else { throw InputError("test.csv: the disk went away") }
+        let count = min(buffer.count, bytes.count - position, 100)
+        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + position, byteCount: count) }
+        position += count
+        return count
+    }
+}
+
+@Suite("reading ahead on a second thread")
+struct ReadAheadTests {
+    static let header = "record_id,volunteer_id,activity_id,org_id,region_code,started_at,ended_at,hours,verified\n"
+
+    static func records(_ count: Int) -> String {
+        Self.header
+            + (0..<count).map { index in
+                index == 7
+                    ? "R7,broken\n"
+                    : "R\(index), V\(index % 13) ,A1,O1,360102,2022-03-0\(index % 9 + 1) 08:00,,\(index % 5).5,1\n"
+            }.joined()
+    }
+
+    /// Every row as (line, problem, values) through a reader.
+    static func rows(_ rows: any CanonicalRow, next: () throws -> Bool) throws -> [String] {
+        var result: [String] = []
+        while try next() {
+            let problem = (rows as? ReadAheadRows)?.problem ?? (rows as? CanonicalRowReader)?.problem
+            // A row that could not be read has no values to check (only its line and problem).
+            let values = (0..<rows.dataset.fields.count).map { field in
+                problem != nil ? "" : rows.value(field).map { String(decoding: $0, as: UTF8.self) } ?? "-"
+            }
+            result.append("\(rows.line) \(problem?.ruleCode ?? "ok") \(values.joined(separator: "|"))")
+        }
+        return result
+    }
+
+    static func openDirect(_ text: String) throws -> CanonicalRowReader {
+        try CanonicalRowReader(
+            reader: CSVReader(source: MemoryByteSource(Array(text.utf8)), name: "test.csv"),
+            mapping: FieldMapping(dataset: .serviceRecords), pseudonymiser: nil)
+    }
+
+    @Test("the same rows, lines and problems as reading directly, across many small batches")
+    func sameRows() throws {
+        let text = Self.records(1_000)
+        let direct = try Self.openDirect(text)
+        let expected = try Self.rows(direct) { try direct.next() }
+        let ahead = try ReadAheadRows(file: "test.csv", rowsPerBatch: 3) { try Self.openDirect(text) }
+        #expect(try Self.rows(ahead) { try ahead.next() } == expected)
+        #expect(expected.count == 1_000)
+        #expect(expected[7].hasPrefix("9 row.ragged"))
+        #expect(try !ahead.next())
+    }
+
+    @Test("prepared values are the hashes and dates the validator would compute, rows ahead included")
+    func preparedValues() throws {
+        var preparation = RowPreparation(fieldCount: Dataset.serviceRecords.fields.count)
+        preparation.set(ServiceRecordField.volunteerID, .keyHash(seed: 5))
+        preparation.set(ServiceRecordField.startedAt, .timestamp)
+        let text = Self.records(50)
+        let prepared = preparation
+        let rows = try ReadAheadRows(file: "test.csv", rowsPerBatch: 8, preparation: { _ in prepared }) {
+            try Self.openDirect(text)
+        }
+        var checked = 0
+        while try rows.next() {
+            guard rows.problem == nil else {
+                #expect(rows.fields.prepared(ServiceRecordField.volunteerID) == nil)
+                continue
+            }
+            let volunteer = try #require(rows.value(ServiceRecordField.volunteerID))
+            #expect(
+                rows.fields.prepared(ServiceRecordField.volunteerID)
+                    == Int64(bitPattern: ByteKeyTable.hash(volunteer, seed: 5)))
+            #expect(rows.fields.value(ServiceRecordField.volunteerID).map(Array.init) == Array(volunteer))
+            let started = try #require(rows.value(ServiceRecordField.startedAt))
+            #expect(
+                rows.fields.prepared(ServiceRecordField.startedAt) == Timestamp(parsing: started)?.secondsSinceEpoch)
+            #expect(rows.fields.prepared(ServiceRecordField.endedAt) == nil)
+            if let ahead = rows.fields.prepared(ServiceRecordField.volunteerID, ahead: 1) {
+                #expect(rows.prepared(ServiceRecordField.volunteerID, ahead: 1) == ahead)
+            }
+            checked += 1
+        }
+        #expect(checked == 49)
+    }
+
+    @Test("an error part-way comes after the rows read before it, and the file's open errors at once")
+    func errors() throws {
+        let text = Self.records(300)
+        let rows = try ReadAheadRows(file: "test.csv", rowsPerBatch: 16) {
+            try CanonicalRowReader(
+                reader: CSVReader(source: FailingByteSource(Array(text.utf8)), name: "test.csv"),
+                mapping: FieldMapping(dataset: .serviceRecords), pseudonymiser: nil)
+        }
+        var count = 0
+        #expect {
+            while try rows.next() { count += 1 }
+        } throws: { error in
+            "\(error)".contains("the disk went away")
+        }
+        #expect(count == 300)
+        #expect {
+            _ = try ReadAheadRows(file: "empty.csv") { try Self.openDirect("") }
+        } throws: { error in
+            "\(error)".contains("no header row")
+        }
+    }
+
+    @Test("a record reader read ahead gives the same records, values and present slots")
+    func recordReader() throws {
+        var xml = "<export>\n"
+        for index in 0..<500 {
+            xml +=
+                "<record id=\"R\(index)\" note=\"a &amp; b\"><vid> V\(index) </vid><hours>\(index % 7)</hours></record>\n"
+        }
+        xml += "</export>\n"
+        let bytes = Array(xml.utf8)
+        @Sendable func open() throws -> any RecordReader {
+            try XMLRecordReader(
+                source: MemoryByteSource(bytes), name: "t.xml", recordElement: "record", fields: nil)
+        }
+        func records(_ reader: any RecordReader) throws -> [String] {
+            var result: [String] = []
+            while try reader.next() {
+                result.append(
+                    "\(reader.line):"
+                        + reader.presentSlots.map { slot in
+                            reader.fieldNames[slot] + "=" + String(decoding: reader.value(at: slot)!, as: UTF8.self)
+                        }.joined(separator: ","))
+            }
+            return result
+        }
+        let expected = try records(open())
+        #expect(expected.count == 500)
+        #expect(expected[3] == "5:@id=R3,@note=a & b,vid=V3,hours=3")
+        let ahead = try ReadAheadRecordReader(name: "t.xml", recordsPerBatch: 7) { try open() }
+        #expect(try records(ahead) == expected)
+    }
+}
+
+@Suite("HMAC-SHA256")
+struct HMACSHA256Tests {
+    @Test("person keys equal swift-crypto's HMAC-SHA256, for short and long secrets", arguments: [16, 64, 65, 200])
+    func matchesSwiftCrypto(secretLength: Int) {
+        let secret = (0..<secretLength).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        let pseudonymiser = Pseudonymiser(secret: secret)
+        for message in ["", "36010219900101123X", String(repeating: "9", count: 100)] {
+            let expected = Array(
+                HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: SymmetricKey(data: secret)))
+            let key = Array(message.utf8).withUnsafeBytes { pseudonymiser.personKey($0) }
+            var high: UInt64 = 0
+            var low: UInt64 = 0
+            for index in 0..<8 {
+                high = high << 8 | UInt64(expected[index])
+                low = low << 8 | UInt64(expected[8 + index])
+            }
+            #expect(key == PersonKey(high: high, low: low))
+        }
+    }
+}
