@@ -9,6 +9,9 @@ let strictSettings: [SwiftSetting] = [
     // Release builds drop the run-time exclusivity checks, which cost a third of the time in the
     // byte loops (class properties touched per field); debug builds and tests keep them.
     .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+    // Release builds inline and specialise across targets: the per-row path runs from the pipeline
+    // through the validator into the hash tables of VolstatCore, three module boundaries.
+    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
 ]
 
 var targets: [Target] = [

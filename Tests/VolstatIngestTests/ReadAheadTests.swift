@@ -173,3 +173,25 @@ struct HMACSHA256Tests {
         }
     }
 }
+
+@Suite("row count estimate")
+struct EstimateTests {
+    @Test("a plain file's row count is estimated from its first batch; a gzip file's is not")
+    func estimate() throws {
+        let text = ReadAheadTests.records(20_000)
+        let bytes = Array(text.utf8)
+        let rows = try ReadAheadRows(file: "test.csv", fileBytes: bytes.count, rowsPerBatch: 1_000) {
+            try CanonicalRowReader(
+                reader: CSVReader(source: MemoryByteSource(bytes), name: "test.csv", offsetsAreExact: true),
+                mapping: FieldMapping(dataset: .serviceRecords), pseudonymiser: nil)
+        }
+        #expect(try rows.next())
+        let estimate = try #require(rows.estimatedRows)
+        #expect(abs(estimate - 20_000) < 1_000)
+        let inexact = try ReadAheadRows(file: "test.csv", fileBytes: bytes.count, rowsPerBatch: 1_000) {
+            try ReadAheadTests.openDirect(text)
+        }
+        #expect(try inexact.next())
+        #expect(inexact.estimatedRows == nil)
+    }
+}

@@ -88,4 +88,54 @@ struct XMLRecordReaderTests {
             "\(error)".contains("DOCTYPE") && !"\(error)".contains("TOP-SECRET")
         }
     }
+
+    @Test("warnings and namespace errors do not fail a well-formed document")
+    func warnings() throws {
+        let text = """
+            <?xml version="1.1"?>
+            <export xmlns="records"><record><ns:vid>JX1</ns:vid><hours>2</hours></record></export>
+            """
+        let records = try readXML(text)
+        #expect(records.count == 1)
+        #expect(records[0]["hours"] == "2")
+    }
+
+    @Test("an encoding given for a document with a UTF-8 byte-order mark")
+    func byteOrderMarkWithEncoding() throws {
+        let bytes = [0xEF, 0xBB, 0xBF] + Array("<r><record><vid>渝1</vid></record></r>".utf8)
+        let reader = try XMLRecordReader(
+            source: MemoryByteSource(bytes), name: "bom.xml", recordElement: "record", fields: ["vid"],
+            encoding: "UTF-8")
+        #expect(try reader.next())
+        #expect(String(decoding: reader.value(at: 0)!, as: UTF8.self) == "渝1")
+        #expect(try !reader.next())
+    }
+
+    @Test("mixed content: text after a child continues only a value its element began, and only its own")
+    func mixedContent() throws {
+        let text = "<r><record><a>1</a><a>2<c/>3</a><b>x<c>y</c>z</b></record></r>"
+        let all = try readXML(text)
+        #expect(all[0]["a"] == "1")
+        // A child with a value of its own ends the parent's: values are kept whole, not in pieces.
+        #expect(all[0]["b"] == "x")
+        #expect(all[0]["b/c"] == "y")
+        let some = try readXML(text, fields: ["a", "b"])
+        #expect(some[0]["a"] == "1")
+        #expect(some[0]["b"] == "xz")
+    }
+
+    @Test("records and values longer than a parser chunk, across chunk boundaries")
+    func longRecords() throws {
+        let long = String(repeating: "长", count: 200_000)
+        var text = "<r>"
+        for index in 0..<40 {
+            text += "<record id=\"R\(index)\"><note>\(index == 20 ? long : "n\(index)")</note></record>"
+        }
+        text += "</r>"
+        let records = try readXML(text)
+        #expect(records.count == 40)
+        #expect(records[20]["note"] == long)
+        #expect(records[39]["@id"] == "R39")
+        #expect(records[21]["note"] == "n21")
+    }
 }

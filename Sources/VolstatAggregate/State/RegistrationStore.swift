@@ -33,6 +33,23 @@ public struct RegistrationStore: Sendable {
     public var registrationCount: Int { region.count }
     public var personCount: Int { politicalStatus.count }
 
+    /// Makes room for `registrations` registrations and as many persons in all, so that the
+    /// arrays do not grow (and copy themselves) on the way there.
+    public mutating func reserve(registrations: Int) {
+        personOfRegistration.reserveCapacity(registrations)
+        region.reserveCapacity(registrations)
+        registeredAt.reserveCapacity(registrations)
+        deregistered.reserveCapacity(registrations)
+        hours.reserveCapacity(registrations)
+        active.reserveCapacity(registrations)
+        activeYears.reserveCapacity(registrations)
+        politicalStatus.reserveCapacity(registrations)
+        education.reserveCapacity(registrations)
+        household.reserveCapacity(registrations)
+        birthDate.reserveCapacity(registrations)
+        registrationsOfPerson.reserveCapacity(registrations)
+    }
+
     /// The first year a year bit stands for.
     public static let firstYear = 2000
 
@@ -109,23 +126,24 @@ public struct RegistrationStore: Sendable {
 public struct PendingServiceRecords: Sendable {
     /// One registration's delta.
     struct Entry {
-        /// Verified hours in the period, in hundredths.
-        var hours: Int64 = 0
-        /// Bits 0...62: the years (bit `year - 2000`) with a verified record up to as_of; bit 63:
-        /// a verified record in the period.
-        var flags: UInt64 = 0
+        /// Bits 0...62: verified hours in the period, in hundredths; bit 63: a verified record in
+        /// the period.
+        var hoursAndActive: UInt64 = 0
+        /// The years (bit `year - 2000`) with a verified record up to as_of.
+        var years: UInt64 = 0
 
         static let activeBit: UInt64 = 1 << 63
-        var years: UInt64 { flags & ~Self.activeBit }
-        var active: Bool { flags & Self.activeBit != 0 }
-        var touched: Bool { flags != 0 }
+        var hours: Int64 { Int64(bitPattern: hoursAndActive & ~Self.activeBit) }
+        var active: Bool { hoursAndActive & Self.activeBit != 0 }
+        var touched: Bool { hoursAndActive != 0 || years != 0 }
     }
 
     fileprivate(set) var entries: [Entry] = []
     private var touched = false
-    /// The year bit of the last period seen, and that period's end (days since 1970).
+    /// The year bit of the last period seen when it lies within one year (else 0), and that
+    /// period's bounds (days since 1970).
     private var periodYearBit: UInt64 = 0
-    private var periodEnd = Int32.min
+    private var periodBounds: (Int32, Int32) = (Int32.min, Int32.min)
 
     /// Records whose entry is being brought into cache, applied `lookahead` records later: a
     /// record's entry is a cache miss in an array of millions, and this hides its latency.
@@ -135,9 +153,16 @@ public struct PendingServiceRecords: Sendable {
 
     public init() {}
 
+    /// Sizes the delta for `registrations` registrations at once (service records come after
+    /// the registry, so its size is known), instead of doubling as records arrive.
+    public mutating func reserve(registrations: Int) {
+        guard registrations > entries.count else { return }
+        entries.reserveCapacity(registrations)
+        entries.append(contentsOf: repeatElement(Entry(), count: registrations - entries.count))
+    }
+
     /// Holds a record back: its hours and activity count for the period, and its year counts
-    /// for retention when it started on or before the period's end. Years from 2063 on are not
-    /// counted for retention (bit 63 marks activity).
+    /// for retention when it started on or before the period's end (years 2000 to 2063).
     public mutating func add(_ facts: ServiceFacts, period: ClosedRange<CivilDate>) {
         guard facts.verified, facts.startedAt <= period.upperBound else { return }
         let index = Int(facts.registration)
@@ -167,22 +192,28 @@ public struct PendingServiceRecords: Sendable {
             entries.append(contentsOf: repeatElement(Entry(), count: size - entries.count))
         }
         touched = true
-        if facts.startedAt >= period.lowerBound {
-            // The period lies within as_of's year: no calendar arithmetic for the common case.
-            if period.upperBound.daysSinceEpoch != periodEnd {
-                periodEnd = period.upperBound.daysSinceEpoch
-                let year = period.upperBound.year - RegistrationStore.firstYear
-                periodYearBit = year >= 0 && year < 63 ? 1 << UInt64(year) : 0
-            }
-            let bits = Entry.activeBit | periodYearBit
-            entries.withUnsafeMutableBufferPointer { entries in
-                entries[index].hours += facts.hours.hundredths
-                entries[index].flags |= bits
-            }
-            return
+        if (period.lowerBound.daysSinceEpoch, period.upperBound.daysSinceEpoch) != periodBounds {
+            periodBounds = (period.lowerBound.daysSinceEpoch, period.upperBound.daysSinceEpoch)
+            let year = period.upperBound.year
+            periodYearBit = period.lowerBound.year == year ? Self.yearBit(year) : 0
         }
-        let year = facts.startedAt.year - RegistrationStore.firstYear
-        if year >= 0 && year < 63 { entries[index].flags |= 1 << UInt64(year) }
+        let inPeriod = facts.startedAt >= period.lowerBound
+        // A period within one year (the pipeline's January 1 to as_of): no calendar arithmetic
+        // for a record in it.
+        let yearBit = inPeriod && periodYearBit != 0 ? periodYearBit : Self.yearBit(facts.startedAt.year)
+        entries.withUnsafeMutableBufferPointer { entries in
+            if inPeriod {
+                entries[index].hoursAndActive =
+                    (entries[index].hoursAndActive &+ UInt64(max(0, facts.hours.hundredths))) | Entry.activeBit
+            }
+            entries[index].years |= yearBit
+        }
+    }
+
+    /// The retention bit of a year (0 outside 2000...2063).
+    private static func yearBit(_ year: Int) -> UInt64 {
+        let bit = year - RegistrationStore.firstYear
+        return bit >= 0 && bit < 64 ? 1 << UInt64(bit) : 0
     }
 
     /// Folds the held records into the store and empties the delta.

@@ -117,6 +117,29 @@ public struct ByteKeyTable: Sendable {
         }
     }
 
+    /// The value stored for a prepared key and its slot, or nil and the empty slot where the key
+    /// would go: an `insert(_:for:at:)` right after costs no second probe.
+    public func lookup(_ probe: Probe) -> (value: Int32?, slot: Int) {
+        slots.withUnsafeBufferPointer { slots in
+            var index = Int(truncatingIfNeeded: probe.hash) & mask
+            while true {
+                let slot = slots[index]
+                if slot.tag == 0 { return (nil, index) }
+                if matches(slot, probe) { return (slot.value, index) }
+                index = (index + 1) & mask
+            }
+        }
+    }
+
+    /// Stores `value` for a key that `lookup` found absent at `slot`, with nothing stored since.
+    public mutating func insert(_ value: Int32, for probe: Probe, at slot: Int) {
+        guard (count + 1) * 4 <= slots.count * 3, slots[slot].tag == 0 else {
+            update(value, for: probe)
+            return
+        }
+        store(value, for: probe, at: slot)
+    }
+
     /// Stores `value` for `key` (keys longer than 65,535 bytes are cut there), replacing any
     /// previous value; returns the previous value.
     @discardableResult
@@ -138,6 +161,11 @@ public struct ByteKeyTable: Sendable {
             }
             index = (index + 1) & mask
         }
+        store(value, for: probe, at: index)
+        return nil
+    }
+
+    private mutating func store(_ value: Int32, for probe: Probe, at index: Int) {
         var slot = Slot(tag: probe.tag, length: UInt16(probe.key.count), value: value)
         if probe.isInline {
             slot.first = probe.first
@@ -148,7 +176,6 @@ public struct ByteKeyTable: Sendable {
         }
         slots[index] = slot
         count += 1
-        return nil
     }
 
     /// Keeps only the entries whose value passes `keep` (rare: after a file fails part-way).

@@ -1,35 +1,56 @@
 import CSystemShims
 
-/// Numbers distinct persons densely (0, 1, 2, ...) by their `PersonKey`: 4 bytes per slot plus
+/// Numbers distinct persons densely (0, 1, 2, ...) by their `PersonKey`: 8 bytes per slot plus
 /// the 16-byte key per person. The key is an HMAC output, already uniformly random, so its low
-/// bits serve as the hash.
+/// bits serve as the hash and 32 of its high bits as a tag kept in the slot: a lookup compares
+/// tags along the probe and reads a stored key only when a tag matches (almost only for the key
+/// itself), so a new person costs one cache miss, not one per occupied slot on the way.
 public struct PersonIndex: Sendable {
-    private var slots: [Int32]
+    /// 0 for an empty slot; else the tag in the high 32 bits and the index + 1 in the low 32.
+    private var slots: [UInt64]
     public private(set) var keys: [PersonKey] = []
     private var mask: Int
 
     public init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 4 / 3 + 1 { size <<= 1 }
-        slots = LargeArray.make(repeating: -1 as Int32, count: size)
+        slots = LargeArray.make(repeating: 0 as UInt64, count: size)
         mask = size - 1
     }
 
     public var count: Int { keys.count }
 
+    @inline(__always)
+    private static func tag(_ key: PersonKey) -> UInt64 { key.high & 0xFFFF_FFFF_0000_0000 }
+
+    /// The index of `key` and the slot that holds it, or the empty slot where it would go.
+    @inline(__always)
+    private func find(_ key: PersonKey) -> (index: Int32?, slot: Int) {
+        let tag = Self.tag(key)
+        return slots.withUnsafeBufferPointer { slots in
+            keys.withUnsafeBufferPointer { keys in
+                var slot = Int(truncatingIfNeeded: key.low) & mask
+                while true {
+                    let stored = slots[slot]
+                    if stored == 0 { return (nil, slot) }
+                    if stored & 0xFFFF_FFFF_0000_0000 == tag {
+                        let index = Int(stored & 0xFFFF_FFFF) - 1
+                        if keys[index] == key { return (Int32(index), slot) }
+                    }
+                    slot = (slot + 1) & mask
+                }
+            }
+        }
+    }
+
     /// The index of `key`, adding it when new.
     @inline(__always)
     public mutating func insert(_ key: PersonKey) -> (index: Int32, inserted: Bool) {
         if (keys.count + 1) * 4 > slots.count * 3 { grow() }
-        var slot = Int(truncatingIfNeeded: key.low) & mask
-        while true {
-            let stored = slots[slot]
-            if stored < 0 { break }
-            if keys[Int(stored)] == key { return (stored, false) }
-            slot = (slot + 1) & mask
-        }
+        let (found, slot) = find(key)
+        if let found { return (found, false) }
         let index = Int32(keys.count)
-        slots[slot] = index
+        slots[slot] = Self.tag(key) | UInt64(index + 1)
         keys.append(key)
         return (index, true)
     }
@@ -42,15 +63,7 @@ public struct PersonIndex: Sendable {
     }
 
     /// The index of `key`, or nil.
-    public func index(of key: PersonKey) -> Int32? {
-        var slot = Int(truncatingIfNeeded: key.low) & mask
-        while true {
-            let stored = slots[slot]
-            if stored < 0 { return nil }
-            if keys[Int(stored)] == key { return stored }
-            slot = (slot + 1) & mask
-        }
-    }
+    public func index(of key: PersonKey) -> Int32? { find(key).index }
 
     /// Forgets every person numbered `count` or above.
     public mutating func truncate(to count: Int) {
@@ -70,12 +83,12 @@ public struct PersonIndex: Sendable {
     }
 
     private mutating func rebuild(size: Int) {
-        slots = LargeArray.make(repeating: -1 as Int32, count: size)
+        slots = LargeArray.make(repeating: 0 as UInt64, count: size)
         mask = size - 1
         for (index, key) in keys.enumerated() {
             var slot = Int(truncatingIfNeeded: key.low) & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(index)
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = Self.tag(key) | UInt64(index + 1)
         }
     }
 }
@@ -133,16 +146,30 @@ public struct FingerprintTable: Sendable {
         slots.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + slot) }
     }
 
-    public func value(for fingerprint: UInt64) -> Int32? {
+    public func value(for fingerprint: UInt64) -> Int32? { lookup(fingerprint).value }
+
+    /// The value stored for `fingerprint` and its slot, or nil and the empty slot where it would
+    /// go: an `insert(_:for:at:)` right after costs no second probe.
+    public func lookup(_ fingerprint: UInt64) -> (value: Int32?, slot: Int) {
         slots.withUnsafeBufferPointer { slots in
             var index = Int(truncatingIfNeeded: fingerprint) & mask
             while true {
                 let stored = slots[index].fingerprint
-                if stored == 0 { return nil }
-                if stored == fingerprint { return slots[index].value }
+                if stored == 0 { return (nil, index) }
+                if stored == fingerprint { return (slots[index].value, index) }
                 index = (index + 1) & mask
             }
         }
+    }
+
+    /// Stores `value` for a fingerprint that `lookup` found absent at `slot`, with nothing stored since.
+    public mutating func insert(_ value: Int32, for fingerprint: UInt64, at slot: Int) {
+        guard (count + 1) * 4 <= slots.count * 3, slots[slot].fingerprint == 0 else {
+            update(value, for: fingerprint)
+            return
+        }
+        slots[slot] = Slot(fingerprint: fingerprint, value: value)
+        count += 1
     }
 
     public mutating func update(_ value: Int32, for fingerprint: UInt64) {

@@ -31,11 +31,12 @@ public final class CSVReader: RecordReader {
     public private(set) var line = 0
     public private(set) var problem: RecordProblem?
     public var bytesConsumed: Int { source.bytesConsumed }
-    public var offset: Int? { source is FileByteSource ? source.bytesConsumed - (end - start) : nil }
+    public var offset: Int? { offsetsAreExact ? source.bytesConsumed - (end - start) : nil }
 
     private let source: any ByteSource
     private let tokenizer: CSVTokenizer
     private let checkEncoding: Bool
+    private let offsetsAreExact: Bool
     private var buffer: UnsafeMutableRawBufferPointer
     private var start = 0
     private var end = 0
@@ -53,11 +54,14 @@ public final class CSVReader: RecordReader {
     /// - Parameters:
     ///   - checkEncoding: report records that are not valid UTF-8 or hold U+FFFD.
     ///   - hasHeader: when false, fields are named `1`, `2`, ... after the first record's width.
+    ///   - offsetsAreExact: the source's bytes are the file's (not decompressed or transcoded),
+    ///     so that `offset` can say where in the file a record ends.
     public init(
         source: any ByteSource, name: String, dialect: CSVDialect = CSVDialect(), checkEncoding: Bool = true,
-        hasHeader: Bool = true, bufferSize: Int = 1 << 20
+        hasHeader: Bool = true, bufferSize: Int = 1 << 20, offsetsAreExact: Bool = false
     ) throws {
         self.source = source
+        self.offsetsAreExact = offsetsAreExact
         self.name = name
         self.tokenizer = CSVTokenizer(delimiter: dialect.delimiter, quote: dialect.quote)
         self.checkEncoding = checkEncoding

@@ -12,7 +12,9 @@ public enum RecordReaders {
         switch format {
         case .csv:
             let opened = try InputFile.open(path: path, encoding: encoding)
-            return try CSVReader(source: opened.source, name: path, dialect: dialect)
+            return try CSVReader(
+                source: opened.source, name: path, dialect: dialect,
+                offsetsAreExact: !opened.compressed && opened.encoding != .gb18030)
         case .xml:
             let opened = try InputFile.open(path: path, encoding: .utf8, transcode: false)
             let declared: String? = encoding == .gb18030 ? "GB18030" : (encoding == .utf8 ? "UTF-8" : nil)

@@ -96,7 +96,9 @@ public final class ReadAheadRows: CanonicalRow {
             if current.capacity > 0 {
                 channel.recycle(current)
             } else if let fileBytes, let offset = next.offset, offset > 0, !next.isLast {
-                estimatedRows = Int(Double(fileBytes) * Double(next.count) / Double(offset))
+                // At most one row per 16 bytes: a first batch of unusually short rows must not
+                // size the tables for far more rows than the file can hold.
+                estimatedRows = min(Int(Double(fileBytes) * Double(next.count) / Double(offset)), fileBytes / 16)
             }
             current = next
             view = next.view

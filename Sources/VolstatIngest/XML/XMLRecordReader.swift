@@ -31,6 +31,9 @@ public final class XMLRecordReader: RecordReader {
     private var valueRanges: [(start: Int, count: Int)] = []
     private var endOfInput = false
     private var finished = false
+    /// With an encoding given, a UTF-8 byte-order mark at the start is dropped here: libxml2
+    /// skips it only when it detects the encoding itself.
+    private var dropByteOrderMark: Bool
 
     /// - Parameters:
     ///   - recordElement: the local name of the element that holds one record.
@@ -41,6 +44,7 @@ public final class XMLRecordReader: RecordReader {
     ) throws {
         self.name = name
         self.source = source
+        dropByteOrderMark = encoding != nil
         state = SAXState(recordElement: recordElement, fields: fields)
         chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
         volstat_xmlRefuseExternalEntities()
@@ -140,9 +144,19 @@ public final class XMLRecordReader: RecordReader {
 
     /// Parses the next chunk of the file (or ends the document).
     private func feed() throws {
-        let count: Int
+        var count: Int
+        var start = 0
         do {
             count = try source.read(into: chunk)
+            if dropByteOrderMark {
+                dropByteOrderMark = false
+                while count < 3, count < chunk.count {
+                    let more = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: chunk[count...]))
+                    if more == 0 { break }
+                    count += more
+                }
+                if count >= 3 && chunk[0] == 0xEF && chunk[1] == 0xBB && chunk[2] == 0xBF { start = 3 }
+            }
         } catch let error as InputError {
             finished = true
             throw error
@@ -150,12 +164,14 @@ public final class XMLRecordReader: RecordReader {
         if count == 0 {
             endOfInput = true
             _ = xmlParseChunk(parser, nil, 0, 1)
-        } else {
+        } else if count > start {
             _ = xmlParseChunk(
-                parser, chunk.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(count), 0)
+                parser, (chunk.baseAddress! + start).assumingMemoryBound(to: CChar.self), Int32(count - start), 0)
         }
+        // libxml2 reports warnings and namespace errors through the same handler and reads on;
+        // only a document that is no longer well-formed (or a refused DTD) fails the file.
         if state.error == nil && parser.pointee.wellFormed == 0 {
-            state.error = (state.currentLine, "not well-formed XML")
+            state.error = state.firstDiagnostic ?? (state.currentLine, "not well-formed XML")
         }
     }
 }
@@ -188,12 +204,15 @@ private final class SAXState {
     private(set) var records: [Record] = []
     private(set) var entries: [Entry] = []
     var error: (line: Int, message: String)?
+    var firstDiagnostic: (line: Int, message: String)?
 
     /// Element depth (the root is 0), the depth of the record being read (-1: none), the path of
     /// each open element inside it, and the slot text goes to (-1: none).
     private var depth = -1
     private var recordDepth = -1
-    private var pathStack: [Int32] = []
+    /// Per open element inside the record: its path, and whether it began its slot's value (only
+    /// then does text after a child element continue that value).
+    private var pathStack: [(path: Int32, began: Bool)] = []
     private var textSlot: Int32 = -1
     private var recordStart = 0
     private var recordLine = 0
@@ -223,9 +242,15 @@ private final class SAXState {
     func startChunk() {
         records.removeAll(keepingCapacity: true)
         if insideRecord {
-            // Move the open record's values and entries to the front.
+            // Move the open record's values and entries to the front (once: a record longer than
+            // a chunk is at the front already, and is not copied again).
             let kept = Array(entries[recordStart...])
             let base = kept.map(\.start).min() ?? values.count
+            if base == 0 {
+                entries = kept
+                recordStart = 0
+                return
+            }
             let bytes = [UInt8](UnsafeRawBufferPointer(values.bytes(start: base, count: values.count - base)))
             values.reset()
             bytes.withUnsafeBytes { values.append($0) }
@@ -250,16 +275,16 @@ private final class SAXState {
             recordLine = currentLine
             collectAttributes(path: 0, attributes, count)
             pathStack.removeAll(keepingCapacity: true)
-            pathStack.append(0)
+            pathStack.append((0, false))
             textSlot = -1
             return
         }
-        let path = childPath(parent: pathStack.last ?? 0, localName)
+        let path = childPath(parent: pathStack.last?.path ?? 0, localName)
         collectAttributes(path: path, attributes, count)
         let slot = pathSlot[Int(path)]
-        pathStack.append(path)
-        textSlot = -1
-        if slot >= 0 && begin(slot: Int(slot)) { textSlot = slot }
+        let began = slot >= 0 && begin(slot: Int(slot))
+        pathStack.append((path, began))
+        textSlot = began ? slot : -1
     }
 
     func endElement() {
@@ -274,8 +299,8 @@ private final class SAXState {
             return
         }
         pathStack.removeLast()
-        // Text after a child element continues the parent's value, if it is still the last one begun.
-        textSlot = pathStack.count > 1 ? pathSlot[Int(pathStack.last!)] : -1
+        // Text after a child element continues the parent's value, if the parent began it.
+        if let parent = pathStack.last, parent.began { textSlot = pathSlot[Int(parent.path)] } else { textSlot = -1 }
     }
 
     func characters(_ text: UnsafePointer<xmlChar>, _ length: Int) {
@@ -296,14 +321,16 @@ private final class SAXState {
         if let parser { xmlStopParser(parser) }
     }
 
+    /// Keeps the first error-level diagnostic, as the message for a document that turns out not
+    /// to be well-formed (warnings are not kept).
     func parseError(_ error: xmlError) {
-        guard self.error == nil else { return }
+        guard firstDiagnostic == nil, error.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
         let text = error.message.map { String(cString: $0) } ?? "malformed XML"
         // libxml2's messages may span lines ("...\nBytes: 0xD5 0xC5"): one line for the user.
         let oneLine = text.split(whereSeparator: \.isNewline).map {
             $0.trimmingCharacters(in: .whitespaces)
         }.filter { !$0.isEmpty }.joined(separator: " ")
-        self.error = (Int(error.line), "not well-formed XML: \(oneLine)")
+        firstDiagnostic = (Int(error.line), "not well-formed XML: \(oneLine)")
     }
 
     private func isRecordElement(_ localName: UnsafePointer<xmlChar>) -> Bool {

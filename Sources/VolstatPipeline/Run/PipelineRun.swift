@@ -87,6 +87,7 @@ public final class PipelineRun {
         // Hashing the inputs is a pass over every byte of them: it runs beside the reading, and
         // the run waits for it up front only when the digests decide something (reuse, resume).
         let digests = InputDigests(paths: inputs.map(\.path))
+        defer { digests.cancel() }
         let pipelineSHA256 = Digest.sha256([UInt8](FileManager.default.contents(atPath: config.file) ?? Data()))
         let references = try IngestStage.planReferences(config)
         // What the report depends on besides the pipeline file: the inputs, the reference files,
@@ -97,7 +98,7 @@ public final class PipelineRun {
             try !request.force
             && ledger.hasSuccess(pipeline: config.name, asOf: request.asOf.description, pipelineSHA256: pipelineSHA256)
         if request.resume || mayReuse {
-            inputs = IngestStage.withDigests(inputs, try digests.wait())
+            inputs = IngestStage.withDigests(inputs, digests.wait())
             inputsSHA256 = IngestStage.inputsSHA256(
                 inputs, references: references, binary: binary, today: request.today)
         }
@@ -239,7 +240,7 @@ public final class PipelineRun {
             )
         }
         if let (pending, binary) = digests {
-            inputs = IngestStage.withDigests(inputs, try pending.wait())
+            inputs = IngestStage.withDigests(inputs, pending.wait())
             try ledger.setInputs(
                 run,
                 inputsSHA256: IngestStage.inputsSHA256(

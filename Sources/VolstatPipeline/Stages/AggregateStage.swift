@@ -26,7 +26,15 @@ struct AggregateStage {
         orders = OrderAccumulator(period: asOf.startOfYear...asOf)
     }
 
-    mutating func begin(_ dataset: Dataset) { datasets.insert(dataset) }
+    mutating func begin(_ dataset: Dataset) {
+        datasets.insert(dataset)
+        if dataset == .serviceRecords { pending.reserve(registrations: store.registrationCount) }
+    }
+
+    /// Makes room for a file of about `rows` rows of `dataset`.
+    mutating func reserve(rows: Int, of dataset: Dataset) {
+        if dataset == .volunteers { store.reserve(registrations: store.registrationCount + rows) }
+    }
 
     mutating func add(_ facts: PlacementFacts) { pendingPlacements.append(facts) }
 

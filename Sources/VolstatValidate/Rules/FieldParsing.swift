@@ -28,7 +28,8 @@ enum FieldText {
     /// `verified`: 1/0, true/false, yes/no, y/n, t/f, 是/否 (ASCII letters in any case).
     static func verified(_ bytes: UnsafeRawBufferPointer) -> Bool? {
         if bytes.count == 1 {
-            switch bytes[0] | 0x20 {
+            let byte = bytes[0]
+            switch byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte {
             case UInt8(ascii: "1"), UInt8(ascii: "y"), UInt8(ascii: "t"): return true
             case UInt8(ascii: "0"), UInt8(ascii: "n"), UInt8(ascii: "f"): return false
             default: return nil

@@ -138,7 +138,9 @@ public final class Validator {
         let education = checks.code(VolunteerField.education, rule: .educationUnknown, table: .education)
         let household = checks.code(VolunteerField.household, rule: .householdUnknown, table: .household)
         let status = checks.code(VolunteerField.status, rule: .statusUnknown, table: .volunteerStatus)
-        if let sourceID, let sourceProbe, !checks.hasError, (registrations.value(for: sourceProbe) ?? -1) >= 0 {
+        // One probe for the duplicate check and for storing the source id afterwards.
+        let sourceLookup = sourceProbe.map { registrations.lookup($0) }
+        if let sourceID, !checks.hasError, (sourceLookup?.value ?? -1) >= 0 {
             let text = FieldText.display(sourceID)
             checks.add(
                 .recordDuplicate, field: VolunteerField.sourceID,
@@ -150,13 +152,17 @@ public final class Validator {
                 "the same identity number is already registered on this platform (registration \(first + 1)); the first is kept",
                 value: identity?.masked)
         }
-        guard conclude(row, findings: checks.findings), let sourceProbe, let person, let region, let registered else {
-            if let sourceProbe, registrations.value(for: sourceProbe) == nil {
-                registrations.update(-1, for: sourceProbe)
+        guard conclude(row, findings: checks.findings), let sourceProbe, let sourceLookup, let person, let region,
+            let registered
+        else {
+            if let sourceProbe, let sourceLookup, sourceLookup.value == nil {
+                registrations.insert(-1, for: sourceProbe, at: sourceLookup.slot)
             }
             return nil
         }
-        let (index, personIndex) = accept(sourceID: sourceProbe, person: person, platform: platform)
+        let (index, personIndex) = accept(
+            sourceID: sourceProbe, at: sourceLookup.value == nil ? sourceLookup.slot : nil, person: person,
+            platform: platform)
         return VolunteerFacts(
             registration: index, person: personIndex, region: region, registeredAt: registered.date,
             deregistered: status == 2, politicalStatus: political, birthDate: birthDate, gender: gender,
@@ -164,9 +170,18 @@ public final class Validator {
     }
 
     /// Numbers an accepted registration and its person, and links it to the person's others.
-    private func accept(sourceID: ByteKeyTable.Probe, person: PersonKey, platform: Int32) -> (Int32, Int32) {
+    /// - Parameter slot: the empty slot `lookup` found for the source id, when it found none.
+    private func accept(
+        sourceID: ByteKeyTable.Probe, at slot: Int?, person: PersonKey, platform: Int32
+    ) -> (
+        Int32, Int32
+    ) {
         let index = registrationCount
-        registrations.update(index, for: sourceID)
+        if let slot {
+            registrations.insert(index, for: sourceID, at: slot)
+        } else {
+            registrations.update(index, for: sourceID)
+        }
         let (personIndex, inserted) = persons.insert(person)
         platformOfRegistration.append(platform)
         nextRegistrationOfPerson.append(-1)
@@ -254,16 +269,27 @@ public final class Validator {
                     "volunteer '\(text)' is not in the registry", value: text)
             }
         }
-        if let recordID, !checks.hasError, serviceRecordIDs.value(for: recordID) != nil {
-            let text = row.value(ServiceRecordField.recordID).map(FieldText.display) ?? ""
-            checks.add(
-                .recordDuplicate, field: ServiceRecordField.recordID,
-                "record_id '\(text)' was seen before; the first is kept", value: text)
+        // One probe for the duplicate check and for storing the id afterwards.
+        var recordSlot: Int?
+        if let recordID, !checks.hasError {
+            let found = serviceRecordIDs.lookup(recordID)
+            if found.value != nil {
+                let text = row.value(ServiceRecordField.recordID).map(FieldText.display) ?? ""
+                checks.add(
+                    .recordDuplicate, field: ServiceRecordField.recordID,
+                    "record_id '\(text)' was seen before; the first is kept", value: text)
+            } else {
+                recordSlot = found.slot
+            }
         }
         guard conclude(row, findings: checks.findings), let recordID, let registration, let hours, let started else {
             return nil
         }
-        serviceRecordIDs.update(file, for: recordID)
+        if let recordSlot {
+            serviceRecordIDs.insert(file, for: recordID, at: recordSlot)
+        } else {
+            serviceRecordIDs.update(file, for: recordID)
+        }
         return ServiceFacts(
             registration: registration, startedAt: started.date, hours: hours, verified: verified,
             serviceRegion: serviceRegion)
@@ -367,7 +393,8 @@ public final class Validator {
         guard conclude(row, findings: checks.findings), let sourceID, let person, let region, let registered else {
             return nil
         }
-        let (index, personIndex) = accept(sourceID: registrations.probe(sourceID), person: person, platform: 0)
+        let (index, personIndex) = accept(
+            sourceID: registrations.probe(sourceID), at: nil, person: person, platform: 0)
         return VolunteerFacts(
             registration: index, person: personIndex, region: region, registeredAt: registered,
             deregistered: deregistered,
