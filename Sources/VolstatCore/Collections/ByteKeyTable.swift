@@ -36,7 +36,7 @@ public struct ByteKeyTable: Sendable {
 
     static let inlineLength = 16
 
-    private var slots: [Slot]
+    private var slots: ZeroedArray<Slot>
     private var arena: [UInt8] = []
     private var mask: Int
     public private(set) var count = 0
@@ -45,7 +45,7 @@ public struct ByteKeyTable: Sendable {
     public init(capacity: Int = 1024, seed: UInt64 = 0x5851_F42D_4C95_7F2D) {
         var size = 16
         while size < capacity * 4 / 3 + 1 { size <<= 1 }
-        slots = LargeArray.make(repeating: Slot(), count: size)
+        slots = ZeroedArray(count: size)
         mask = size - 1
         self.seed = seed
     }
@@ -212,7 +212,7 @@ public struct ByteKeyTable: Sendable {
     /// Places every entry again by its hash in a table of `size` slots (the keys are not copied).
     private mutating func rebuild(size: Int) {
         let old = slots
-        slots = LargeArray.make(repeating: Slot(), count: size)
+        slots = ZeroedArray(count: size)
         mask = slots.count - 1
         for slot in old where slot.tag != 0 {
             let hash = withKey(of: slot) { ByteHash.hash($0, seed: seed) }

@@ -7,14 +7,14 @@ import CSystemShims
 /// itself), so a new person costs one cache miss, not one per occupied slot on the way.
 public struct PersonIndex: Sendable {
     /// 0 for an empty slot; else the tag in the high 32 bits and the index + 1 in the low 32.
-    private var slots: [UInt64]
+    private var slots: ZeroedArray<UInt64>
     public private(set) var keys: [PersonKey] = []
     private var mask: Int
 
     public init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 4 / 3 + 1 { size <<= 1 }
-        slots = LargeArray.make(repeating: 0 as UInt64, count: size)
+        slots = ZeroedArray(count: size)
         mask = size - 1
     }
 
@@ -83,7 +83,7 @@ public struct PersonIndex: Sendable {
     }
 
     private mutating func rebuild(size: Int) {
-        slots = LargeArray.make(repeating: 0 as UInt64, count: size)
+        slots = ZeroedArray(count: size)
         mask = size - 1
         for (index, key) in keys.enumerated() {
             var slot = Int(truncatingIfNeeded: key.low) & mask
@@ -116,7 +116,7 @@ public struct FingerprintTable: Sendable {
         var fingerprint: UInt64 { UInt64(high) << 32 | UInt64(low) }
     }
 
-    private var slots: [Slot]
+    private var slots: ZeroedArray<Slot>
     private var mask: Int
     public private(set) var count = 0
     public let seed: UInt64
@@ -124,7 +124,7 @@ public struct FingerprintTable: Sendable {
     public init(capacity: Int = 1024, seed: UInt64) {
         var size = 16
         while size < capacity * 4 / 3 + 1 { size <<= 1 }
-        slots = LargeArray.make(repeating: Slot(), count: size)
+        slots = ZeroedArray(count: size)
         mask = size - 1
         self.seed = seed
     }
@@ -206,7 +206,7 @@ public struct FingerprintTable: Sendable {
 
     private mutating func rebuild(size: Int, dropping remove: (Int32) -> Bool) {
         let old = slots
-        slots = LargeArray.make(repeating: Slot(), count: size)
+        slots = ZeroedArray(count: size)
         mask = size - 1
         count = 0
         for slot in old where slot.fingerprint != 0 && !remove(slot.value) {

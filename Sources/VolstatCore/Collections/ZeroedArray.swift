@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A fixed-size array of plain values (no references) that starts as all-zero bytes, for the
+/// slots of the big hash tables, whose empty slot is all zeros.
+///
+/// Large arrays come straight from the kernel (`mmap`): already zero, so nothing writes them
+/// before use (a table of 50 MB is not cleared twice), and marked for transparent huge pages
+/// (fewer TLB misses on random lookups). Copies share storage until one of them is written.
+struct ZeroedArray<Element>: RandomAccessCollection {
+    private var storage: Storage
+
+    init(count: Int) {
+        precondition(_isPOD(Element.self), "ZeroedArray holds plain values only")
+        storage = Storage(count: count)
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { storage.count }
+
+    @inline(__always)
+    subscript(index: Int) -> Element {
+        get { storage.base[index] }
+        set {
+            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+            storage.base[index] = newValue
+        }
+    }
+
+    @inline(__always)
+    func withUnsafeBufferPointer<Result>(
+        _ body: (UnsafeBufferPointer<Element>) throws -> Result
+    ) rethrows
+        -> Result
+    {
+        try body(UnsafeBufferPointer(start: storage.base, count: storage.count))
+    }
+
+    @inline(__always)
+    mutating func withUnsafeMutableBufferPointer<Result>(
+        _ body: (UnsafeMutableBufferPointer<Element>) throws -> Result
+    ) rethrows -> Result {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return try body(UnsafeMutableBufferPointer(start: storage.base, count: storage.count))
+    }
+
+    final class Storage: @unchecked Sendable {
+        let base: UnsafeMutablePointer<Element>
+        let count: Int
+        private let bytes: Int
+        private let mapped: Bool
+
+        /// Arrays of at least this many bytes are mapped from the kernel; smaller ones use calloc.
+        static var mappingThreshold: Int { 1 << 20 }
+
+        init(count: Int) {
+            self.count = count
+            bytes = Swift.max(1, count * MemoryLayout<Element>.stride)
+            if bytes >= Self.mappingThreshold,
+                let memory = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+                memory != UnsafeMutableRawPointer(bitPattern: -1)
+            {
+                mapped = true
+                base = memory.bindMemory(to: Element.self, capacity: count)
+                Self.adviseHugePages(memory, bytes: bytes)
+            } else {
+                mapped = false
+                guard let memory = calloc(1, bytes) else { fatalError("out of memory: \(bytes) bytes") }
+                base = memory.bindMemory(to: Element.self, capacity: count)
+            }
+        }
+
+        deinit {
+            if mapped {
+                munmap(base, bytes)
+            } else {
+                free(base)
+            }
+        }
+
+        func copy() -> Storage {
+            let copy = Storage(count: count)
+            copy.base.update(from: base, count: count)
+            return copy
+        }
+
+        /// Marks the 2 MiB-aligned part of a region for huge pages; a kernel without them ignores it.
+        private static func adviseHugePages(_ start: UnsafeMutableRawPointer, bytes: Int) {
+            let huge = 2 << 20
+            let first = (Int(bitPattern: start) + huge - 1) & ~(huge - 1)
+            let end = (Int(bitPattern: start) + bytes) & ~(huge - 1)
+            guard end > first, let aligned = UnsafeMutableRawPointer(bitPattern: first) else { return }
+            _ = madvise(aligned, end - first, MADV_HUGEPAGE)
+        }
+    }
+}
