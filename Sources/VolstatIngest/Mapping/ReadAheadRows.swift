@@ -146,7 +146,9 @@ public final class ReadAheadRows: CanonicalRow {
     ) {
         let fieldCount = reader.dataset.fields.count
         // The fields to prepare, in field order.
-        let steps =
+        // Typed as the parameter of `append`: an array of unlabelled tuples would be converted
+        // (element by element, with dynamic casts) at every call.
+        let steps: [(field: Int, step: RowPreparation.Step)] =
             preparation.map { preparation in
                 preparation.steps.enumerated().compactMap { field, step in step.map { (field, $0) } }
             } ?? []

@@ -76,10 +76,10 @@ struct RowChecks {
                 value: FieldText.display(bytes))
             return nil
         }
-        if !context.policy.retiredRegions.isEmpty, let successor = context.policy.retiredRegions[code] {
+        if context.hasRetiredRegions, let successor = context.policy.retiredRegions[code] {
             code = successor
         }
-        guard context.regions.contains(code), code != RegionTable.national else {
+        guard context.isKnownRegion(code) else {
             let name = fieldName(field)
             add(
                 .regionUnknown, field: field,
@@ -104,16 +104,30 @@ struct RowChecks {
 }
 
 /// What every row's checks consult, shared by reference so that a row costs no copies.
-final class RuleContext: Sendable {
+final class RuleContext: @unchecked Sendable {
     let policy: ValidationPolicy
     let regions: RegionTable
     let today: CivilDate
+    /// Per 6-digit code, whether it is a division of the table (and not the nation): read per
+    /// row without touching the table's arrays and dictionaries (no reference counting).
+    private let knownRegions: UnsafeMutableBufferPointer<Bool>
+    let hasRetiredRegions: Bool
 
     init(policy: ValidationPolicy, regions: RegionTable, today: CivilDate) {
         self.policy = policy
         self.regions = regions
         self.today = today
+        hasRetiredRegions = !policy.retiredRegions.isEmpty
+        knownRegions = .allocate(capacity: 1_000_000)
+        for code in 0..<1_000_000 {
+            knownRegions[code] = code != Int(RegionTable.national) && regions.contains(RegionCode(code))
+        }
     }
+
+    deinit { knownRegions.deallocate() }
+
+    @inline(__always)
+    func isKnownRegion(_ code: RegionCode) -> Bool { code >= 0 && code < 1_000_000 && knownRegions[Int(code)] }
 }
 
 /// A canonical code table matched on bytes: each code's text and the number it is stored as.
