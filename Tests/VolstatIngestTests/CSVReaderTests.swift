@@ -127,3 +127,91 @@ struct CSVTokenizerTests {
         #expect(String(decoding: bytes[1..<(1 + length)], as: UTF8.self) == "say \"hi\"")
     }
 }
+
+@Suite("CSV tokenizer against a byte-at-a-time reference")
+struct TokenizerReferenceTests {
+    /// A plain RFC 4180 reader, one byte at a time: records of fields, or nil for a malformed input.
+    static func reference(_ bytes: [UInt8]) -> [[String]]? {
+        var records: [[String]] = []
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var index = 0
+        var atFieldStart = true
+        func endField() {
+            fields.append(String(decoding: field, as: UTF8.self))
+            field = []
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if atFieldStart && byte == UInt8(ascii: "\"") {
+                index += 1
+                while true {
+                    guard index < bytes.count else { return nil }
+                    if bytes[index] == UInt8(ascii: "\"") {
+                        if index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\"") {
+                            field.append(UInt8(ascii: "\""))
+                            index += 2
+                            continue
+                        }
+                        index += 1
+                        break
+                    }
+                    field.append(bytes[index])
+                    index += 1
+                }
+                guard index == bytes.count || [UInt8(ascii: ","), 0x0A, 0x0D].contains(bytes[index]) else {
+                    return nil
+                }
+                atFieldStart = false
+                continue
+            }
+            atFieldStart = false
+            switch byte {
+            case UInt8(ascii: ","):
+                endField()
+                atFieldStart = true
+                index += 1
+            case 0x0A, 0x0D:
+                endField()
+                records.append(fields)
+                fields = []
+                atFieldStart = true
+                index += byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A ? 2 : 1
+            default:
+                field.append(byte)
+                index += 1
+            }
+        }
+        if !atFieldStart || !fields.isEmpty {
+            endField()
+            records.append(fields)
+        }
+        return records.filter { $0 != [""] }
+    }
+
+    @Test("random records read the same as the reference, with fields around eight bytes long")
+    func randomInputs() throws {
+        var generator = SystemRandomNumberGenerator()
+        let plain = ["a", "bc", "defghij", "klmnopqr", "长", "stuvwxyz0123456", "x\"y"]
+        let quoted = plain + [",", "\n", "\r\n", "\"", ",\",", "0123456\""]
+        for _ in 0..<300 {
+            var text = "h1,h2,h3\n"
+            for _ in 0..<Int.random(in: 1...12, using: &generator) {
+                let fields = (0..<3).map { _ -> String in
+                    let count = Int.random(in: 0...4, using: &generator)
+                    if Bool.random(using: &generator) {
+                        let content = (0..<count).map { _ in quoted.randomElement(using: &generator)! }.joined()
+                        return "\"" + content.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                    }
+                    return (0..<max(1, count)).map { _ in plain.randomElement(using: &generator)! }.joined()
+                }
+                text += fields.joined(separator: ",") + (Bool.random(using: &generator) ? "\n" : "\r\n")
+            }
+            let bytes = Array(text.utf8)
+            let expected = try #require(Self.reference(bytes))
+            let read = try readCSV(bytes, bufferSize: 64)
+            #expect(read.problems.isEmpty)
+            #expect([read.header] + read.rows == expected, "input: \(text.debugDescription)")
+        }
+    }
+}

@@ -56,6 +56,10 @@ public struct CSVTokenizer: Sendable {
         let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let delimiter = self.delimiter
         let quote = self.quote
+        let delimiterWord = Self.broadcast(delimiter)
+        let quoteWord = Self.broadcast(quote)
+        let lineFeedWord = Self.broadcast(0x0A)
+        let carriageReturnWord = Self.broadcast(0x0D)
         var index = 0
         var lineBreaks = 0
         while true {
@@ -65,6 +69,14 @@ public struct CSVTokenizer: Sendable {
                 var escaped = false
                 var scan = index + 1
                 while true {
+                    // Eight bytes at a time past text with neither a quote nor a line feed.
+                    while scan + 8 <= count,
+                        Self.matches(
+                            UnsafeRawPointer(base + scan).loadUnaligned(as: UInt64.self), quoteWord, lineFeedWord)
+                            == 0
+                    {
+                        scan += 8
+                    }
                     while scan < count && base[scan] != quote {
                         if base[scan] == 0x0A { lineBreaks += 1 }
                         scan += 1
@@ -106,6 +118,17 @@ public struct CSVTokenizer: Sendable {
                     length: min(end + 1, count), lineBreaks: lineBreaks + (end < count ? 1 : 0), offset: index,
                     reason: .textAfterClosingQuote)
             }
+            // Eight bytes at a time to the first delimiter or line break.
+            while index + 8 <= count {
+                let found = Self.matches(
+                    UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self), delimiterWord, lineFeedWord,
+                    carriageReturnWord)
+                if found != 0 {
+                    index += found.trailingZeroBitCount >> 3
+                    break
+                }
+                index += 8
+            }
             while index < count {
                 let byte = base[index]
                 if byte == delimiter || byte == 0x0A || byte == 0x0D { break }
@@ -129,6 +152,26 @@ public struct CSVTokenizer: Sendable {
             return terminate(base, count, at: index, lineBreaks: lineBreaks, isEndOfInput: isEndOfInput)
         }
     }
+
+    /// A byte repeated in every byte of a word.
+    @inline(__always)
+    static func broadcast(_ byte: UInt8) -> UInt64 { UInt64(byte) &* 0x0101_0101_0101_0101 }
+
+    /// A word with the high bit set in the bytes of `word` equal to the byte of any of the
+    /// patterns, exact up to and including its lowest such byte (SWAR zero-byte test; bytes
+    /// above the first match may be marked falsely, which `trailingZeroBitCount` never sees).
+    @inline(__always)
+    static func matches(_ word: UInt64, _ first: UInt64, _ second: UInt64) -> UInt64 {
+        zeroBytes(word ^ first) | zeroBytes(word ^ second)
+    }
+
+    @inline(__always)
+    static func matches(_ word: UInt64, _ first: UInt64, _ second: UInt64, _ third: UInt64) -> UInt64 {
+        zeroBytes(word ^ first) | zeroBytes(word ^ second) | zeroBytes(word ^ third)
+    }
+
+    @inline(__always)
+    static func zeroBytes(_ x: UInt64) -> UInt64 { (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 }
 
     /// Ends a record at the line break at `index` (LF, CRLF or a lone CR).
     @inline(__always)

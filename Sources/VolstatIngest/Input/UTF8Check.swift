@@ -1,17 +1,19 @@
 /// Finds bytes that are not well-formed UTF-8, or the replacement character U+FFFD that the
 /// transcoder puts where the source had bytes invalid in its encoding.
 enum UTF8Check {
-    /// The offset of the first problem in `bytes`, or nil when they are clean. ASCII is skipped
-    /// eight bytes at a time.
+    /// The offset of the first problem in `bytes`, or nil when they are clean. Runs of ASCII are
+    /// skipped eight bytes at a time, also between multi-byte characters.
     static func firstProblem(_ bytes: UnsafeRawBufferPointer) -> Int? {
         let count = bytes.count
         guard let base = bytes.baseAddress else { return nil }
         var index = 0
-        while index + 8 <= count {
-            if base.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
-            index += 8
-        }
         while index < count {
+            while index + 8 <= count,
+                base.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+            {
+                index += 8
+            }
+            guard index < count else { break }
             let lead = bytes[index]
             if lead < 0x80 {
                 index += 1
