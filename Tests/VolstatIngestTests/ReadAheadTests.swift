@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import VolstatCore
 import VolstatIngest
+import VolstatTestSupport
 
 /// A source that gives its bytes and then fails, as a file cut off by a disk error does.
 final class FailingByteSource: ByteSource {
@@ -193,5 +194,25 @@ struct EstimateTests {
         }
         #expect(try inexact.next())
         #expect(inexact.estimatedRows == nil)
+    }
+}
+
+@Suite("input digest while reading")
+struct InputDigestTests {
+    @Test("the digest of a file read to its end equals its SHA-256; a file read part-way has none")
+    func digest() throws {
+        let workdir = try Workdir()
+        let text = ReadAheadTests.records(5_000)
+        let path = try workdir.write("records.csv", text)
+        let expected = SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        let whole = InputDigest()
+        let reader = try RecordReaders.open(path: path, format: .csv, encoding: .auto, digest: whole)
+        #expect(whole.sha256 == nil)
+        while try reader.next() {}
+        #expect(whole.sha256 == expected)
+        let partial = InputDigest()
+        let started = try RecordReaders.open(path: path, format: .csv, encoding: .utf8, digest: partial)
+        #expect(try started.next())
+        #expect(partial.sha256 == nil)
     }
 }

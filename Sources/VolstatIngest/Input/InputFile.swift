@@ -32,8 +32,12 @@ public enum InputFile {
     ///   - encoding: `.auto` sniffs the first 64 KiB (after decompression).
     ///   - transcode: convert GB18030 to UTF-8 here; XML passes false, because libxml2 reads the
     ///     encoding from the document's own declaration.
-    public static func open(path: String, encoding: TextEncoding, transcode: Bool = true) throws -> Opened {
-        let file = try FileByteSource(path: path)
+    ///   - digest: hashes the file's bytes as they are read.
+    public static func open(
+        path: String, encoding: TextEncoding, transcode: Bool = true, digest: InputDigest? = nil
+    ) throws -> Opened {
+        let opened = try FileByteSource(path: path)
+        let file: any ByteSource = digest.map { HashingByteSource(opened, digest: $0) } ?? opened
         let magic = try PrefixedSource.readPrefix(of: file, count: 2)
         var source: any ByteSource = PrefixedSource(prefix: magic, source: file)
         let compressed = magic == [0x1F, 0x8B]

@@ -84,21 +84,20 @@ public final class PipelineRun {
         try ledger.markAbandoned(pipeline: config.name)
 
         var inputs = try IngestStage.plan(config)
-        // Hashing the inputs is a pass over every byte of them: it runs beside the reading, and
-        // the run waits for it up front only when the digests decide something (reuse, resume).
-        let digests = InputDigests(paths: inputs.map(\.path))
-        defer { digests.cancel() }
         let pipelineSHA256 = Digest.sha256([UInt8](FileManager.default.contents(atPath: config.file) ?? Data()))
         let references = try IngestStage.planReferences(config)
         // What the report depends on besides the pipeline file: the inputs, the reference files,
         // the volstat binary itself and the day of the run (`date.future` is judged against it).
         let binary = (try? Digest.sha256(file: "/proc/self/exe").digest) ?? VolstatVersion.current
-        var inputsSHA256 = InputDigests.pending
+        // The inputs' digests decide reuse and resume; only then are they computed up front, in
+        // a pass of their own. Otherwise (a forced run, or nothing to reuse) they are computed from
+        // the bytes as the files are read, and the ledger has them once every file has been read.
+        var inputsSHA256 = Self.pendingDigest
         let mayReuse =
             try !request.force
             && ledger.hasSuccess(pipeline: config.name, asOf: request.asOf.description, pipelineSHA256: pipelineSHA256)
         if request.resume || mayReuse {
-            inputs = IngestStage.withDigests(inputs, digests.wait())
+            inputs = try IngestStage.withDigests(inputs)
             inputsSHA256 = IngestStage.inputsSHA256(
                 inputs, references: references, binary: binary, today: request.today)
         }
@@ -164,7 +163,7 @@ public final class PipelineRun {
             } else {
                 outcome = try ingestValidateAggregate(
                     run: run, inputs: inputs, references: references, ledger: ledger, publish: publish,
-                    digests: inputsSHA256 == InputDigests.pending ? (digests, binary) : nil)
+                    binary: inputsSHA256 == Self.pendingDigest ? binary : nil)
                 try outcome.content.save(to: work)
             }
             try ledger.stage(run, "aggregate", resumed == nil ? "done" : "reused")
@@ -206,12 +205,12 @@ public final class PipelineRun {
 
     /// Ingest, validate and aggregate in one streaming pass, then render the report's files.
     ///
-    /// - Parameter digests: the inputs' digests still being computed (with the binary's digest
-    ///   that goes into the inputs' digest); awaited once every file has been read, and recorded
-    ///   in the ledger before the aggregate stage is marked done (which is what resume looks for).
+    /// - Parameter binary: set when the inputs' digests are computed while reading (the binary's
+    ///   digest goes into the inputs' digest): they are recorded in the ledger once every file
+    ///   has been read, before the aggregate stage is marked done (which is what resume looks for).
     private func ingestValidateAggregate(
         run: Int64, inputs: [IngestStage.Input], references: [Manifest.FileEntry], ledger: RunLedger,
-        publish: PublishStage, digests: (InputDigests, binary: String)?
+        publish: PublishStage, binary: String?
     ) throws -> Outcome {
         var inputs = inputs
         let config = request.config
@@ -232,15 +231,15 @@ public final class PipelineRun {
         let ingest = IngestStage(
             pseudonymiser: pseudonymiser, policy: config.validation, pipelineFile: config.file, progress: progress)
         for (ordinal, input) in inputs.enumerated() {
-            try ingest.read(input, ordinal: Int32(ordinal), validator: validator, aggregate: &aggregate, report: report)
+            inputs[ordinal].sha256 = try ingest.read(
+                input, ordinal: Int32(ordinal), validator: validator, aggregate: &aggregate, report: report)
             let counts = report.files.last!
             let unreadable = counts.error.map { "; unreadable: \($0)" } ?? ""
             logger.info(
                 "validate: \(input.path): \(counts.rowsRead) rows, \(counts.rowsAccepted) accepted, \(counts.rowsRejected) rejected\(unreadable)"
             )
         }
-        if let (pending, binary) = digests {
-            inputs = IngestStage.withDigests(inputs, pending.wait())
+        if let binary {
             try ledger.setInputs(
                 run,
                 inputsSHA256: IngestStage.inputsSHA256(
@@ -312,6 +311,9 @@ public final class PipelineRun {
         }
         return failed ? 1 : 0
     }
+
+    /// What the ledger holds as the inputs' digest until the files have been read.
+    static let pendingDigest = "pending"
 
     static func percent(_ change: Double?) -> String {
         guard let change else { return "new" }

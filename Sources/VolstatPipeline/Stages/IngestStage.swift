@@ -62,11 +62,15 @@ struct IngestStage {
         }.map(\.element)
     }
 
-    /// The inputs with their digests filled in.
-    static func withDigests(_ inputs: [Input], _ digests: [String]) -> [Input] {
-        zip(inputs, digests).map { input, digest in
+    /// The inputs with their digests computed, in a pass over each file.
+    static func withDigests(_ inputs: [Input]) throws -> [Input] {
+        try inputs.map { input in
             var input = input
-            input.sha256 = digest
+            do {
+                input.sha256 = try Digest.sha256(file: input.path).digest
+            } catch {
+                throw InputError("\(input.path): cannot read: \(error.localizedDescription)")
+            }
             return input
         }
     }
@@ -102,16 +106,21 @@ struct IngestStage {
     /// Reads one file to its end. A file that cannot be read from some point on counts as one
     /// `file.unreadable` error and adds nothing to the statistics; a required column missing from
     /// its header stops the run as a configuration error.
+    ///
+    /// - Returns: the file's SHA-256: the input's own when it was computed up front, else the one
+    ///   computed from the bytes as they were read (or, when reading stopped early, from a pass of
+    ///   its own; `unreadable` if even that fails).
     func read(
         _ input: Input, ordinal: Int32, validator: Validator, aggregate: inout AggregateStage, report: ValidationReport
-    ) throws {
+    ) throws -> String {
+        let digest = input.sha256.isEmpty ? InputDigest() : nil
         report.begin(file: input.path, dataset: input.source.dataset, sha256: input.sha256, bytes: input.bytes)
         aggregate.begin(input.source.dataset)
         let checkpoint = aggregate.checkpoint
         let firstRegistration = validator.registrationCount
         do {
             let preparations = validator.preparations
-            let rows = try open(input) { preparations[$0] }
+            let rows = try open(input, digest: digest) { preparations[$0] }
             var count = 0
             while try rows.next() {
                 count += 1
@@ -157,12 +166,18 @@ struct IngestStage {
             aggregate.rollBack(to: checkpoint)
             validator.forget(registrationsFrom: firstRegistration, serviceRecordsOfFile: ordinal)
         }
+        guard let digest else { return input.sha256 }
+        if let sha256 = digest.sha256 { return sha256 }
+        return (try? Digest.sha256(file: input.path).digest) ?? Self.unreadableDigest
     }
+
+    /// The digest recorded for a file that could not be read to its end.
+    static let unreadableDigest = "unreadable"
 
     /// Opens the file on a reading thread of its own (`ReadAheadRows`): reading, decoding,
     /// mapping and pseudonymising run there while this thread validates and aggregates.
     private func open(
-        _ input: Input, preparation: @escaping @Sendable (Dataset) -> RowPreparation?
+        _ input: Input, digest: InputDigest?, preparation: @escaping @Sendable (Dataset) -> RowPreparation?
     ) throws
         -> ReadAheadRows
     {
@@ -176,7 +191,7 @@ struct IngestStage {
                 try RecordReaders.open(
                     path: path, format: source.format, encoding: source.encoding, dialect: source.dialect,
                     recordElement: source.recordElement ?? (source.format == .xml ? "record" : nil),
-                    fields: source.format == .xml ? source.mapping.sourceNames : nil)
+                    fields: source.format == .xml ? source.mapping.sourceNames : nil, digest: digest)
             }
             // libxml2's parsing outweighs the rest of the reading thread's work: give it a thread too.
             let reader = source.format == .xml ? try ReadAheadRecordReader(name: path, open: open) : try open()

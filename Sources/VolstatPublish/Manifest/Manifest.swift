@@ -94,8 +94,7 @@ public enum Digest {
     public static func sha256(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
 
     /// Hashes a file in 1 MiB chunks; returns the digest and the size.
-    /// - Parameter stop: asked before each MiB; when it says so, hashing ends with `CancellationError`.
-    public static func sha256(file path: String, stop: () -> Bool = { false }) throws -> (digest: String, bytes: Int) {
+    public static func sha256(file path: String) throws -> (digest: String, bytes: Int) {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
         }
@@ -103,7 +102,6 @@ public enum Digest {
         var hasher = SHA256()
         var size = 0
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            if stop() { throw CancellationError() }
             hasher.update(data: chunk)
             size += chunk.count
         }
