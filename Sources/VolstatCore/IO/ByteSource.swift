@@ -45,6 +45,8 @@ public final class FileByteSource: ByteSource {
             throw InputError("\(path): cannot open: \(String(cString: strerror(errno)))")
         }
         self.descriptor = descriptor
+        // Read front to back: the kernel may read further ahead.
+        _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
     }
 
     deinit { close(descriptor) }
