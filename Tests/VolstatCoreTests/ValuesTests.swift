@@ -109,3 +109,35 @@ struct IdentityNumberTests {
         #expect(ResidentIdentityNumber.masked("36010219900101123X") == "3601**********123X")
     }
 }
+
+@Suite("timestamps at fixed positions and in other forms")
+struct TimestampFormsTests {
+    @Test(
+        "the common forms read the same as their other spellings; invalid values are refused",
+        arguments: [
+            ("2022-03-04", "2022/3/4"), ("2022-03-04 10:30", "2022/3/4 10:30"),
+            ("2022-03-04T10:30:05", "2022年3月4日 10:30:05"), ("2024-02-29 23:59:59", "2024/2/29 23:59:59"),
+            ("2022-12-31 00:00:00", " 2022/12/31 "),
+        ])
+    func sameMoment(fixed: String, other: String) throws {
+        let a = try #require(Timestamp(fixed))
+        let b = try #require(Timestamp(other))
+        #expect(a == b)
+    }
+
+    @Test(
+        "invalid dates and times at fixed positions are refused",
+        arguments: [
+            "2022-02-30", "2022-13-01", "2022-00-10", "2022-01-01 24:00", "2022-01-01 10:60",
+            "2022-01-01 10:00:60", "0999-01-01", "2022-01-01X10:00", "2022-1a-01", "2022-01-01 10:00:6x",
+        ])
+    func refused(text: String) {
+        #expect(Timestamp(text) == nil)
+    }
+
+    @Test("seconds since 1970 at fixed positions")
+    func seconds() throws {
+        #expect(try #require(Timestamp("1970-01-02 00:00:01")).secondsSinceEpoch == 86_401)
+        #expect(try #require(Timestamp("2022-03-04T10:30")).secondsSinceEpoch == 1_646_389_800)
+    }
+}

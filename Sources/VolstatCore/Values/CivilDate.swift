@@ -91,6 +91,10 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
     /// Parses a date with an optional time of day; a bare date is midnight.
     public init?(parsing bytes: UnsafeRawBufferPointer) {
+        if let seconds = Self.fixedPosition(bytes) {
+            secondsSinceEpoch = seconds
+            return
+        }
         var scanner = DateScanner(bytes: bytes)
         scanner.skipSpaces()
         guard let year = scanner.number(maxDigits: 4), year >= 1000 else { return nil }
@@ -140,6 +144,40 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         var text = text
         guard let value = text.withUTF8({ Timestamp(parsing: UnsafeRawBufferPointer($0)) }) else { return nil }
         self = value
+    }
+
+    /// The common forms `YYYY-MM-DD`, `YYYY-MM-DD HH:MM` and `YYYY-MM-DD HH:MM:SS` (or with `T`),
+    /// read at fixed positions; nil for anything else, including invalid values, which the
+    /// general parser then looks at (so both give the same result).
+    @inline(__always)
+    static func fixedPosition(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+        let count = bytes.count
+        guard count == 10 || count == 16 || count == 19, bytes[4] == 0x2D, bytes[7] == 0x2D else { return nil }
+        @inline(__always) func digits(_ at: Int, _ length: Int) -> Int? {
+            var value = 0
+            for index in at..<(at + length) {
+                let digit = bytes[index] &- 0x30
+                guard digit < 10 else { return nil }
+                value = value * 10 + Int(digit)
+            }
+            return value
+        }
+        guard let year = digits(0, 4), year >= 1000, let month = digits(5, 2), let day = digits(8, 2),
+            let date = CivilDate(year: year, month: month, day: day)
+        else { return nil }
+        var seconds = Int64(date.daysSinceEpoch) * 86400
+        if count > 10 {
+            guard bytes[10] == 0x20 || bytes[10] == 0x54, bytes[13] == 0x3A, let hour = digits(11, 2), hour < 24,
+                let minute = digits(14, 2), minute < 60
+            else { return nil }
+            var second = 0
+            if count == 19 {
+                guard bytes[16] == 0x3A, let value = digits(17, 2), value < 60 else { return nil }
+                second = value
+            }
+            seconds += Int64(hour * 3600 + minute * 60 + second)
+        }
+        return seconds
     }
 }
 
