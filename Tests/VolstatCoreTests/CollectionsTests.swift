@@ -1,13 +1,14 @@
 import Testing
 import VolstatCore
 
+/// Calls `body` with the UTF-8 bytes of `text`.
+func withBytes<T>(_ text: String, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+    var text = text
+    return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+}
+
 @Suite("hash tables")
 struct CollectionsTests {
-    func withBytes<T>(_ text: String, _ body: (UnsafeRawBufferPointer) -> T) -> T {
-        var text = text
-        return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
-    }
-
     @Test("byte-key table: exact lookups through growth, replacement and removal")
     func byteKeys() {
         var table = ByteKeyTable(capacity: 4)
@@ -82,11 +83,6 @@ struct CollectionsTests {
 
 @Suite("reserving room in the hash tables")
 struct ReserveTests {
-    func withBytes<T>(_ text: String, _ body: (UnsafeRawBufferPointer) -> T) -> T {
-        var text = text
-        return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
-    }
-
     @Test("reserve keeps every entry and a hash computed elsewhere finds them")
     func reserveKeepsEntries() {
         var keys = ByteKeyTable(capacity: 4)

@@ -82,3 +82,44 @@ final class BatchChannel<Batch: AnyObject>: @unchecked Sendable {
         condition.unlock()
     }
 }
+
+/// A batch a reading thread fills: records until `capacity` or `isFull`, then whether the input
+/// ended there and the error that ended it.
+protocol FillableBatch: AnyObject {
+    var count: Int { get }
+    var capacity: Int { get }
+    /// The batch's bytes reached their limit before its record count did.
+    var isFull: Bool { get }
+    var isLast: Bool { get set }
+    var error: ErrorBox? { get set }
+    func reset()
+}
+
+extension BatchChannel where Batch: FillableBatch {
+    /// The reading thread's loop: fills batches until the input ends, fails or the consumer leaves.
+    ///
+    /// - Parameters:
+    ///   - readOne: reads the next record into the batch; false at the end of the input.
+    ///   - finish: records what the consumer needs besides the records (bytes read and the like).
+    func fill(make: () -> Batch, readOne: (Batch) throws -> Bool, finish: (Batch) -> Void) {
+        while let batch = emptyBatch(make: make) {
+            batch.reset()
+            var ended = false
+            do {
+                while batch.count < batch.capacity, !batch.isFull {
+                    guard try readOne(batch) else {
+                        ended = true
+                        break
+                    }
+                }
+            } catch {
+                batch.error = ErrorBox(error: error)
+                ended = true
+            }
+            batch.isLast = ended
+            finish(batch)
+            send(batch)
+            if ended { return }
+        }
+    }
+}

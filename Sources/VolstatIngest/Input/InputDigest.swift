@@ -23,13 +23,7 @@ public final class InputDigest: @unchecked Sendable {
 
     fileprivate func end() {
         guard finished == nil else { return }
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        for byte in hasher.finalize() {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        finished = String(decoding: text, as: UTF8.self)
+        finished = HexText.string(hasher.finalize())
     }
 }
 

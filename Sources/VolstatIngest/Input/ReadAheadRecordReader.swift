@@ -85,32 +85,22 @@ public final class ReadAheadRecordReader: RecordReader {
     private static func produce(
         _ reader: any RecordReader, into channel: BatchChannel<RecordBatch>, recordsPerBatch: Int
     ) {
-        while let batch = channel.emptyBatch(make: { RecordBatch(capacity: recordsPerBatch) }) {
-            batch.reset()
-            var ended = false
-            do {
-                while batch.count < batch.capacity, !batch.isFull {
-                    guard try reader.next() else {
-                        ended = true
-                        break
-                    }
-                    batch.append(reader)
-                }
-            } catch {
-                batch.error = ErrorBox(error: error)
-                ended = true
-            }
-            batch.isLast = ended
-            batch.fieldNames = reader.fieldNames
-            batch.bytesConsumed = reader.bytesConsumed
-            channel.send(batch)
-            if ended { return }
-        }
+        channel.fill(
+            make: { RecordBatch(capacity: recordsPerBatch) },
+            readOne: { batch in
+                guard try reader.next() else { return false }
+                batch.append(reader)
+                return true
+            },
+            finish: { batch in
+                batch.fieldNames = reader.fieldNames
+                batch.bytesConsumed = reader.bytesConsumed
+            })
     }
 }
 
 /// Up to `capacity` records of a reader: their present values copied into one buffer.
-private final class RecordBatch: @unchecked Sendable {
+private final class RecordBatch: FillableBatch, @unchecked Sendable {
     struct Entry {
         var slot: Int
         var start: Int
@@ -127,27 +117,22 @@ private final class RecordBatch: @unchecked Sendable {
     /// Per record, its range in `entries` (present slots in the order the reader gave them).
     private(set) var records: [Range<Int>] = []
     private(set) var entries: [Entry] = []
-    private var storage: UnsafeMutableRawPointer
-    private var storageCapacity: Int
-    private var used = 0
+    private let values: ByteArena
 
     init(capacity: Int = 0) {
         self.capacity = capacity
-        storageCapacity = capacity > 0 ? 1 << 20 : 16
-        storage = .allocate(byteCount: storageCapacity, alignment: 16)
+        values = ByteArena(capacity: capacity > 0 ? 1 << 20 : 16)
     }
-
-    deinit { storage.deallocate() }
 
     var count: Int { records.count }
 
     /// A batch ends early once its bytes pass 64 MiB (records with very long values).
-    var isFull: Bool { used >= 1 << 26 }
+    var isFull: Bool { values.count >= 1 << 26 }
 
     func reset() {
         isLast = false
         error = nil
-        used = 0
+        values.reset()
         lines.removeAll(keepingCapacity: true)
         problems.removeAll(keepingCapacity: true)
         records.removeAll(keepingCapacity: true)
@@ -158,27 +143,13 @@ private final class RecordBatch: @unchecked Sendable {
         let first = entries.count
         for slot in reader.presentSlots {
             guard let value = reader.value(at: slot) else { continue }
-            if used + value.count > storageCapacity { grow(toHold: used + value.count) }
-            if value.count > 0 { (storage + used).copyMemory(from: value.baseAddress!, byteCount: value.count) }
-            entries.append(Entry(slot: slot, start: used, count: value.count))
-            used += value.count
+            entries.append(Entry(slot: slot, start: values.count, count: value.count))
+            values.append(value)
         }
         records.append(first..<entries.count)
         lines.append(reader.line)
         problems.append(reader.problem)
     }
 
-    func bytes(start: Int, count: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: storage + start, count: count)
-    }
-
-    private func grow(toHold needed: Int) {
-        var size = storageCapacity * 2
-        while size < needed { size *= 2 }
-        let larger = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-        larger.copyMemory(from: storage, byteCount: used)
-        storage.deallocate()
-        storage = larger
-        storageCapacity = size
-    }
+    func bytes(start: Int, count: Int) -> UnsafeRawBufferPointer { values.bytes(start: start, count: count) }
 }

@@ -110,21 +110,11 @@ public final class ReadAheadRows: CanonicalRow {
         return false
     }
 
-    @inline(__always)
-    public func value(_ field: Int) -> UnsafeRawBufferPointer? {
-        let length = rowSpans[2 * field + 1]
-        guard length >= 0 else { return nil }
-        return UnsafeRawBufferPointer(start: view.bytes + rowSpans[2 * field], count: length)
-    }
+    public func value(_ field: Int) -> UnsafeRawBufferPointer? { fields.value(field) }
 
     public func sourceName(_ field: Int) -> String { names[field] }
 
-    @inline(__always)
-    public func prepared(_ field: Int, ahead distance: Int) -> Int64? {
-        guard position + distance < current.count else { return nil }
-        let value = view.prepared[(position + distance) * fieldCount + field]
-        return value == RowBatch.notPrepared ? nil : value
-    }
+    public func prepared(_ field: Int, ahead distance: Int) -> Int64? { fields.prepared(field, ahead: distance) }
 
     public var fields: RowFields {
         RowFields(
@@ -152,37 +142,27 @@ public final class ReadAheadRows: CanonicalRow {
             preparation.map { preparation in
                 preparation.steps.enumerated().compactMap { field, step in step.map { (field, $0) } }
             } ?? []
-        while let batch = channel.emptyBatch(make: { RowBatch(fieldCount: fieldCount, capacity: rowsPerBatch) }) {
-            batch.reset()
-            var ended = false
-            do {
-                while batch.count < batch.capacity, !batch.isFull {
-                    guard try reader.next() else {
-                        ended = true
-                        break
-                    }
-                    batch.append(reader, steps: steps)
-                }
-            } catch {
-                batch.error = ErrorBox(error: error)
-                ended = true
-            }
-            batch.isLast = ended
-            batch.bytesConsumed = reader.bytesConsumed
-            batch.offset = reader.offset
-            channel.send(batch)
-            if batch.isLast { return }
-        }
+        channel.fill(
+            make: { RowBatch(fieldCount: fieldCount, capacity: rowsPerBatch) },
+            readOne: { batch in
+                guard try reader.next() else { return false }
+                batch.append(reader, steps: steps)
+                return true
+            },
+            finish: { batch in
+                batch.bytesConsumed = reader.bytesConsumed
+                batch.offset = reader.offset
+            })
     }
 }
 
 /// Up to `capacity` rows: each field's bytes copied into one buffer, with per-row line, problem
 /// and identity check. Storage is manual so that the reading side can hand out raw pointers.
-private final class RowBatch: @unchecked Sendable {
+private final class RowBatch: FillableBatch, @unchecked Sendable {
     /// The batch's storage as raw pointers, valid while the batch lives and is not refilled.
     struct View {
         var spans: UnsafeMutablePointer<Int>
-        var bytes: UnsafeMutableRawPointer
+        var bytes: UnsafeRawPointer
         var lines: UnsafeMutablePointer<Int>
         var problems: UnsafeMutablePointer<RecordProblem?>
         var identities: UnsafeMutablePointer<IdentityCheck?>
@@ -203,31 +183,37 @@ private final class RowBatch: @unchecked Sendable {
     var bytesConsumed = 0
     /// The reader's `offset` at the end of the batch.
     var offset: Int?
-    /// Per row and field: start and length in `bytes`; length -1 for an absent field.
-    private(set) var view: View
-    private var bytesCapacity: Int
-    private var used = 0
+    /// The fields' bytes; per row and field, `spans` holds start and length in them (length -1
+    /// for an absent field).
+    private let values: ByteArena
+    private let storage: View
 
     init(fieldCount: Int, capacity: Int) {
         self.fieldCount = fieldCount
         self.capacity = capacity
         let rows = max(1, capacity)
-        bytesCapacity = capacity > 0 ? 1 << 20 : 16
-        view = View(
-            spans: .allocate(capacity: rows * max(1, fieldCount) * 2),
-            bytes: .allocate(byteCount: bytesCapacity, alignment: 16),
+        values = ByteArena(capacity: capacity > 0 ? 1 << 20 : 16)
+        storage = View(
+            spans: .allocate(capacity: rows * max(1, fieldCount) * 2), bytes: values.storage.baseAddress!,
             lines: .allocate(capacity: rows), problems: .allocate(capacity: rows),
             identities: .allocate(capacity: rows), hasIdentityNumber: .allocate(capacity: rows),
             prepared: .allocate(capacity: rows * max(1, fieldCount)))
     }
 
+    /// The storage once the batch is filled (the bytes move while it grows).
+    var view: View {
+        var view = storage
+        view.bytes = UnsafeRawPointer(values.storage.baseAddress!)
+        return view
+    }
+
     /// A batch ends early once its bytes pass 64 MiB (rows with very long fields).
-    var isFull: Bool { used >= 1 << 26 }
+    var isFull: Bool { values.count >= 1 << 26 }
 
     deinit {
         reset()
+        let view = storage
         view.spans.deallocate()
-        view.bytes.deallocate()
         view.lines.deallocate()
         view.problems.deallocate()
         view.identities.deallocate()
@@ -236,18 +222,18 @@ private final class RowBatch: @unchecked Sendable {
     }
 
     func reset() {
-        view.problems.deinitialize(count: count)
-        view.identities.deinitialize(count: count)
+        storage.problems.deinitialize(count: count)
+        storage.identities.deinitialize(count: count)
         count = 0
-        used = 0
+        values.reset()
         isLast = false
         error = nil
     }
 
     /// Copies the reader's current row and computes what `steps` ask for.
     func append(_ reader: CanonicalRowReader, steps: [(field: Int, step: RowPreparation.Step)]) {
-        let row = view.spans + count * fieldCount * 2
-        let prepared = view.prepared + count * fieldCount
+        let row = storage.spans + count * fieldCount * 2
+        let prepared = storage.prepared + count * fieldCount
         prepared.update(repeating: Self.notPrepared, count: fieldCount)
         let problem = reader.problem
         for field in 0..<fieldCount {
@@ -256,32 +242,20 @@ private final class RowBatch: @unchecked Sendable {
                 row[2 * field + 1] = -1
                 continue
             }
-            if used + value.count > bytesCapacity { grow(toHold: used + value.count) }
-            if value.count > 0 { (view.bytes + used).copyMemory(from: value.baseAddress!, byteCount: value.count) }
-            row[2 * field] = used
+            row[2 * field] = values.count
             row[2 * field + 1] = value.count
-            used += value.count
+            values.append(value)
         }
         if problem == nil {
             for (field, step) in steps where row[2 * field + 1] > 0 {
-                let value = UnsafeRawBufferPointer(start: view.bytes + row[2 * field], count: row[2 * field + 1])
-                prepared[field] = RowPreparation.compute(step, value)
+                prepared[field] = RowPreparation.compute(
+                    step, values.bytes(start: row[2 * field], count: row[2 * field + 1]))
             }
         }
-        view.lines[count] = reader.line
-        (view.problems + count).initialize(to: problem)
-        (view.identities + count).initialize(to: reader.identity)
-        view.hasIdentityNumber[count] = problem == nil && reader.hasIdentityNumber
+        storage.lines[count] = reader.line
+        (storage.problems + count).initialize(to: problem)
+        (storage.identities + count).initialize(to: reader.identity)
+        storage.hasIdentityNumber[count] = problem == nil && reader.hasIdentityNumber
         count += 1
-    }
-
-    private func grow(toHold needed: Int) {
-        var size = bytesCapacity * 2
-        while size < needed { size *= 2 }
-        let larger = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-        larger.copyMemory(from: view.bytes, byteCount: used)
-        view.bytes.deallocate()
-        view.bytes = larger
-        bytesCapacity = size
     }
 }

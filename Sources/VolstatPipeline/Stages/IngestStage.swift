@@ -127,8 +127,9 @@ struct IngestStage {
                 if count == 1, let estimate = rows.estimatedRows {
                     // 1/64 more than the estimate: enough for the usual spread of row lengths, and
                     // not so much that a table doubles for rows that never come.
-                    validator.reserve(rows: estimate + estimate / 64, of: rows.dataset)
-                    aggregate.reserve(rows: estimate + estimate / 64, of: rows.dataset)
+                    let expected = estimate + estimate / 64
+                    validator.reserve(rows: expected, of: rows.dataset)
+                    aggregate.reserve(rows: expected, of: rows.dataset)
                 }
                 if count & 0xFFFF == 0, let progress { progress(input.path, rows.bytesConsumed, input.bytes, count) }
                 if let problem = rows.problem {

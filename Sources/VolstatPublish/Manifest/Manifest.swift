@@ -1,5 +1,6 @@
 import Crypto
 public import Foundation
+import VolstatCore
 
 /// `manifest.json`: every output file with its size and SHA-256, every input with its SHA-256,
 /// and the row counts of each stage. It holds no time stamps, so that the same inputs give a
@@ -91,7 +92,7 @@ public enum JSONOutput {
 
 /// SHA-256 of bytes and files, as lowercase hex.
 public enum Digest {
-    public static func sha256(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
+    public static func sha256(_ bytes: [UInt8]) -> String { HexText.string(SHA256.hash(data: bytes)) }
 
     /// Hashes a file in 1 MiB chunks; returns the digest and the size.
     public static func sha256(file path: String) throws -> (digest: String, bytes: Int) {
@@ -105,16 +106,7 @@ public enum Digest {
             hasher.update(data: chunk)
             size += chunk.count
         }
-        return (hex(hasher.finalize()), size)
+        return (HexText.string(hasher.finalize()), size)
     }
 
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        for byte in digest {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
 }
