@@ -78,6 +78,39 @@ struct CSVReaderTests {
     }
 
     @Test(
+        "the encoding is checked ahead of the current record: each bad record is found, at its column, whatever the buffer size",
+        arguments: [64, 97, 1 << 20])
+    func invalidUTF8AheadOfTheRecord(bufferSize: Int) throws {
+        // Clean records with multi-byte characters (cut at every buffer boundary for the small
+        // buffers), and bad ones: a stray continuation byte, a cut sequence before the line
+        // break, an overlong form and U+FFFD, each at a different column.
+        var bytes = Array("id,name\n".utf8)
+        var expected: [(line: Int, column: Int?)] = []
+        let bad: [[UInt8]] = [[0x80], [0xE6, 0xB8], [0xC0, 0xAF], [0xEF, 0xBF, 0xBD]]
+        for line in 2...60 {
+            let prefix = Array("\(line),渝见志愿".utf8) + Array(repeating: UInt8(ascii: "x"), count: line % 7)
+            if line % 9 == 0 {
+                bytes += prefix + bad[(line / 9) % bad.count] + Array("𠮷\n".utf8)
+                expected.append((line, prefix.count + 1))
+            } else {
+                bytes += prefix + Array("城市文明\n".utf8)
+                expected.append((line, nil))
+            }
+        }
+        let reader = try CSVReader(source: MemoryByteSource(bytes), name: "t.csv", bufferSize: bufferSize)
+        var found: [(line: Int, column: Int?)] = []
+        while try reader.next() {
+            switch reader.problem {
+            case .invalidEncoding(let column): found.append((reader.line, column))
+            case nil: found.append((reader.line, nil))
+            default: Issue.record("unexpected problem \(String(describing: reader.problem))")
+            }
+        }
+        #expect(found.map(\.line) == expected.map(\.line))
+        #expect(found.map(\.column) == expected.map(\.column))
+    }
+
+    @Test(
         "doubled quotes beside multi-byte characters are valid UTF-8",
         arguments: ["\"\"\"渝见志愿\"\"城市文明劝导\"", "\"渝\"\"导\"", "\"𠮷\"\"\"", "\"\"\"\"\"𠮷\""])
     func doubledQuotesBesideMultiByteCharacters(field: String) throws {

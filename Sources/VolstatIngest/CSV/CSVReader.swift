@@ -43,10 +43,17 @@ public final class CSVReader: RecordReader {
     private var endOfInput = false
     private var nextLine = 1
     private var atStartOfInput = true
-    private var spans: [CSVTokenizer.FieldSpan] = []
-    /// Offsets and lengths of the current record's values, relative to `recordStart`.
-    private var values: [(start: Int, count: Int)] = []
+    private var spans = CSVTokenizer.FieldSpans()
+    /// Offset and length of each of the current record's values, relative to `recordStart`
+    /// (two words per value), and how many values there are.
+    private var values: UnsafeMutablePointer<Int>
+    private var valueCapacity = 64
+    private var valueCount = 0
     private var recordStart = 0
+    private var recordLength = 0
+    /// The buffer's bytes before this offset are known to be valid UTF-8 without U+FFFD, so the
+    /// records in them need no check of their own.
+    private var checkedUpTo = 0
     private var allSlots: [Int] = []
 
     /// Opens the reader and reads the header row.
@@ -66,41 +73,56 @@ public final class CSVReader: RecordReader {
         self.tokenizer = CSVTokenizer(delimiter: dialect.delimiter, quote: dialect.quote)
         self.checkEncoding = checkEncoding
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bufferSize, 64), alignment: 64)
+        values = .allocate(capacity: 2 * valueCapacity)
         if hasHeader {
             guard try readRecord() else { return }
             if let problem {
                 throw InputError("\(name):\(line): the header row is not valid CSV: \(problem.message)")
             }
-            fieldNames = (0..<values.count).map { slot in
+            fieldNames = (0..<valueCount).map { slot in
                 String(decoding: rawValue(slot), as: UTF8.self).trimmingCharacters(in: .whitespaces)
             }
             allSlots = Array(0..<fieldNames.count)
         }
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        values.deallocate()
+    }
 
     public var presentSlots: [Int] { allSlots }
 
     public func value(at slot: Int) -> UnsafeRawBufferPointer? {
-        slot < values.count ? rawValue(slot) : nil
+        slot >= 0 && slot < valueCount ? rawValue(slot) : nil
     }
 
     @inline(__always)
     private func rawValue(_ slot: Int) -> UnsafeRawBufferPointer {
-        let entry = values[slot]
-        return UnsafeRawBufferPointer(
-            rebasing: buffer[(recordStart + entry.start)..<(recordStart + entry.start + entry.count)])
+        UnsafeRawBufferPointer(start: buffer.baseAddress! + recordStart + values[2 * slot], count: values[2 * slot + 1])
     }
+
+    /// The current record's bytes (quoted fields unescaped in place), valid until `next()`.
+    var recordBytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: buffer.baseAddress! + recordStart, count: recordLength)
+    }
+
+    /// The number of values in the current record.
+    var currentValueCount: Int { valueCount }
+
+    /// Where a slot's value lies in `recordBytes`: its offset and length (the slot must be below
+    /// `currentValueCount`).
+    @inline(__always)
+    func valueExtent(_ slot: Int) -> (start: Int, count: Int) { (values[2 * slot], values[2 * slot + 1]) }
 
     public func next() throws -> Bool {
         guard try readRecord() else { return false }
         if problem == nil {
             if fieldNames.isEmpty {
-                fieldNames = (1...values.count).map(String.init)
+                fieldNames = (1...valueCount).map(String.init)
                 allSlots = Array(0..<fieldNames.count)
-            } else if values.count != fieldNames.count {
-                problem = .ragged(found: values.count, expected: fieldNames.count)
+            } else if valueCount != fieldNames.count {
+                problem = .ragged(found: valueCount, expected: fieldNames.count)
             }
         }
         return true
@@ -111,7 +133,7 @@ public final class CSVReader: RecordReader {
         if atStartOfInput { try skipByteOrderMark() }
         while true {
             let available = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
-            let outcome = tokenizer.tokenize(available, isEndOfInput: endOfInput, fields: &spans)
+            let outcome = tokenizer.tokenize(available, isEndOfInput: endOfInput, into: &spans)
             switch outcome {
             case .endOfInput:
                 return false
@@ -130,7 +152,8 @@ public final class CSVReader: RecordReader {
             case .malformed(let length, let lineBreaks, let offset, let reason):
                 line = nextLine
                 nextLine += lineBreaks
-                values.removeAll(keepingCapacity: true)
+                valueCount = 0
+                recordLength = 0
                 let column = columnOf(offset: offset, recordStart: start)
                 start += length
                 switch reason {
@@ -159,20 +182,45 @@ public final class CSVReader: RecordReader {
     }
 
     private func collectValues(length: Int) {
-        values.removeAll(keepingCapacity: true)
-        let record = UnsafeMutableRawBufferPointer(rebasing: buffer[recordStart..<(recordStart + length)])
+        recordLength = length
+        let record = UnsafeMutableRawBufferPointer(start: buffer.baseAddress! + recordStart, count: length)
         // Checked before unescaping: unescaping shifts a quoted field's bytes left in place and
         // leaves the tail of the old bytes behind, which may end in a cut multi-byte character.
-        if checkEncoding, let offset = UTF8Check.firstProblem(UnsafeRawBufferPointer(record)) {
+        if checkEncoding, recordStart + length > checkedUpTo, let offset = firstEncodingProblem(length: length) {
             problem = .invalidEncoding(column: columnOf(offset: offset, recordStart: recordStart))
         }
-        for span in spans {
+        let count = spans.count
+        if count > valueCapacity {
+            values.deallocate()
+            valueCapacity = max(count, valueCapacity * 2)
+            values = .allocate(capacity: 2 * valueCapacity)
+        }
+        valueCount = count
+        for index in 0..<count {
+            let span = spans[index]
             if span.quoted {
-                values.append((span.start + 1, tokenizer.unescape(record, span)))
+                values[2 * index] = span.start + 1
+                values[2 * index + 1] = tokenizer.unescape(record, span)
             } else {
-                values.append((span.start, span.end - span.start))
+                values[2 * index] = span.start
+                values[2 * index + 1] = span.end - span.start
             }
         }
+    }
+
+    /// The offset in the current record of its first encoding problem, if it has one. Checks
+    /// every byte read ahead at once, so that the records after this one need no check while
+    /// they lie before the first problem; a character cut off at the end of the buffer is
+    /// checked again once the rest of it has been read.
+    private func firstEncodingProblem(length: Int) -> Int? {
+        let from = max(checkedUpTo, recordStart)
+        let ahead = UnsafeRawBufferPointer(start: buffer.baseAddress! + from, count: end - from)
+        guard let problem = UTF8Check.firstProblem(ahead) else {
+            checkedUpTo = end
+            return nil
+        }
+        checkedUpTo = from + problem
+        return checkedUpTo < recordStart + length ? checkedUpTo - recordStart : nil
     }
 
     /// The 1-based column of a byte offset within the record's line.
@@ -193,6 +241,7 @@ public final class CSVReader: RecordReader {
             if unread > 0 {
                 buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: unread)
             }
+            checkedUpTo = max(0, checkedUpTo - start)
             start = 0
             end = unread
         }

@@ -43,6 +43,47 @@ public struct CSVTokenizer: Sendable {
         case unterminatedQuote
     }
 
+    /// A growable list of spans in memory of its own, so that appending a span is one store
+    /// (no uniqueness or capacity checks of an array per field).
+    public struct FieldSpans: ~Copyable {
+        public private(set) var count = 0
+        private var capacity: Int
+        private var storage: UnsafeMutablePointer<FieldSpan>
+
+        public init(capacity: Int = 64) {
+            self.capacity = max(capacity, 1)
+            storage = .allocate(capacity: self.capacity)
+        }
+
+        deinit { storage.deallocate() }
+
+        public subscript(index: Int) -> FieldSpan {
+            @inline(__always) get { storage[index] }
+            @inline(__always) set { storage[index] = newValue }
+        }
+
+        @inline(__always)
+        mutating func removeAll() { count = 0 }
+
+        @inline(__always)
+        mutating func append(_ span: FieldSpan) {
+            if count == capacity { grow() }
+            storage[count] = span
+            count += 1
+        }
+
+        private mutating func grow() {
+            let larger = UnsafeMutablePointer<FieldSpan>.allocate(capacity: capacity * 2)
+            larger.initialize(from: storage, count: count)
+            storage.deallocate()
+            storage = larger
+            capacity *= 2
+        }
+
+        /// The spans as an array (for tests and diagnostics).
+        public var array: [FieldSpan] { (0..<count).map { storage[$0] } }
+    }
+
     /// Tokenizes the record at the start of `bytes` into `fields` (cleared first).
     ///
     /// - Parameter isEndOfInput: no bytes follow `bytes`; a record without a final line break
@@ -50,7 +91,18 @@ public struct CSVTokenizer: Sendable {
     public func tokenize(
         _ bytes: UnsafeRawBufferPointer, isEndOfInput: Bool, fields: inout [FieldSpan]
     ) -> Outcome {
-        fields.removeAll(keepingCapacity: true)
+        var spans = FieldSpans(capacity: max(fields.capacity, 16))
+        let outcome = tokenize(bytes, isEndOfInput: isEndOfInput, into: &spans)
+        fields = spans.array
+        return outcome
+    }
+
+    /// Tokenizes the record at the start of `bytes` into `fields` (cleared first); the reader's
+    /// form of `tokenize(_:isEndOfInput:fields:)`.
+    public func tokenize(
+        _ bytes: UnsafeRawBufferPointer, isEndOfInput: Bool, into fields: inout FieldSpans
+    ) -> Outcome {
+        fields.removeAll()
         let count = bytes.count
         guard count > 0 else { return isEndOfInput ? .endOfInput : .needMoreData }
         let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)

@@ -16,6 +16,8 @@ public final class CanonicalRowReader: CanonicalRow {
     public var offset: Int? { reader.offset }
 
     private let reader: any RecordReader
+    /// The same reader when it is a CSV reader, for the batch copy's direct path.
+    private let csv: CSVReader?
     private let slots: [Int]
     private let names: [String]
     private let mappedValues: [[String: Range<Int>]?]
@@ -34,6 +36,7 @@ public final class CanonicalRowReader: CanonicalRow {
     ) throws {
         self.verifyIdentity = verifyIdentity
         self.reader = reader
+        csv = reader as? CSVReader
         self.dataset = mapping.dataset
         self.pseudonymiser = pseudonymiser
         self.legacy = legacy
@@ -70,6 +73,51 @@ public final class CanonicalRowReader: CanonicalRow {
         }
         mappedBytes = arena
         identityField = mapping.dataset.fields.firstIndex(of: "id_number")
+        copiedDirectly = csv != nil && !mappedValues.contains { $0 != nil }
+    }
+
+    /// Whether `copyFields` can copy the record's bytes at once: a CSV source without `values`.
+    private let copiedDirectly: Bool
+
+    /// Copies the current row's values into `arena`, and writes each field's offset in it and
+    /// length to `spans` (two words per field; length -1 for a field `value` returns nil for).
+    /// Equivalent to appending `value(field)` for every field, but a CSV record without value
+    /// mappings is copied in one piece and its fields located in the copy.
+    func copyFields(to spans: UnsafeMutablePointer<Int>, arena: ByteArena) {
+        let fieldCount = slots.count
+        guard copiedDirectly, let csv else {
+            for field in 0..<fieldCount {
+                guard let value = value(field) else {
+                    spans[2 * field] = 0
+                    spans[2 * field + 1] = -1
+                    continue
+                }
+                spans[2 * field] = arena.count
+                spans[2 * field + 1] = value.count
+                arena.append(value)
+            }
+            return
+        }
+        let base = arena.count
+        let record = csv.recordBytes
+        arena.append(record)
+        let bytes = record.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let present = csv.currentValueCount
+        let identityField = identityField ?? -1
+        for field in 0..<fieldCount {
+            let slot = slots[field]
+            guard slot >= 0, slot < present, field != identityField else {
+                spans[2 * field] = 0
+                spans[2 * field + 1] = -1
+                continue
+            }
+            var (start, count) = csv.valueExtent(slot)
+            var end = start + count
+            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+            spans[2 * field] = base + start
+            spans[2 * field + 1] = end - start
+        }
     }
 
     /// Advances to the next row; false at the end of the file.

@@ -236,15 +236,13 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         let prepared = storage.prepared + count * fieldCount
         prepared.update(repeating: Self.notPrepared, count: fieldCount)
         let problem = reader.problem
-        for field in 0..<fieldCount {
-            guard problem == nil, let value = reader.value(field) else {
+        if problem == nil {
+            reader.copyFields(to: row, arena: values)
+        } else {
+            for field in 0..<fieldCount {
                 row[2 * field] = 0
                 row[2 * field + 1] = -1
-                continue
             }
-            row[2 * field] = values.count
-            row[2 * field + 1] = value.count
-            values.append(value)
         }
         if problem == nil {
             for (field, step) in steps where row[2 * field + 1] > 0 {
