@@ -14,6 +14,17 @@ enum UTF8Check {
                 index += 8
             }
             guard index < count else { break }
+            // Three-byte characters with leads E1-EC or EE (most of CJK) are valid whenever both
+            // continuation bytes are: no overlong form, surrogate or U+FFFD can start with them.
+            while index + 4 <= count {
+                let word = base.loadUnaligned(fromByteOffset: index, as: UInt32.self)
+                let lead = word & 0xFF
+                guard lead & 0xF0 == 0xE0, lead != 0xE0, lead != 0xED, lead != 0xEF,
+                    word & 0x00C0_C000 == 0x0080_8000
+                else { break }
+                index += 3
+            }
+            guard index < count else { break }
             let lead = bytes[index]
             if lead < 0x80 {
                 index += 1

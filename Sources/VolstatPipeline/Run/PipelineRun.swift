@@ -255,7 +255,8 @@ public final class PipelineRun {
         pause("validate")
         report.evaluate(config.validation)
 
-        let statistics = aggregate.byRegion(partyStatuses: config.partyStatuses, population: population)
+        let (statistics, retention) = try aggregate.rollUp(
+            partyStatuses: config.partyStatuses, population: population)
         logger.info("stage aggregate: \(aggregate.store.personCount) persons, \(statistics.count) regions")
         // The national and provincial figures drift compares and the ledger keeps (volunteers only).
         let regionFigures =
@@ -281,7 +282,7 @@ public final class PipelineRun {
         }
         if let regionFigures { try ledger.figures(run, regionFigures) }
         let content = try publish.content(
-            aggregate: aggregate, statistics: statistics, report: report, rejects: validator.rejects, drift: drift,
+            aggregate: aggregate, statistics: statistics, retention: retention, report: report, rejects: validator.rejects, drift: drift,
             inputs: inputs, references: references,
             stageRows: stageRows(report: report, aggregate: aggregate, regions: statistics.count))
         let driftFails = config.drift.fail && !(drift?.alerts.isEmpty ?? true)

@@ -69,9 +69,14 @@ struct AggregateStage {
         store.rollBack(to: checkpoint)
     }
 
-    func retention() -> [RetentionRow] { Retention.rows(store, asOf: asOf) }
-
-    func byRegion(partyStatuses: Set<UInt8>, population: [RegionCode: Int64]) -> [RegionStatistics] {
-        RegionAggregation.byRegion(store, asOf: asOf, partyStatuses: partyStatuses, population: population)
+    /// The statistics by region and the retention table, computed side by side on two threads.
+    func rollUp(
+        partyStatuses: Set<UInt8>, population: [RegionCode: Int64]
+    ) throws -> (regions: [RegionStatistics], retention: [RetentionRow]) {
+        let store = store
+        let asOf = asOf
+        return try concurrently(
+            { RegionAggregation.byRegion(store, asOf: asOf, partyStatuses: partyStatuses, population: population) },
+            { Retention.rows(store, asOf: asOf) })
     }
 }

@@ -16,7 +16,8 @@ struct PublishStage {
     var finalFolder: URL { outputRoot.appendingPathComponent(config.name).appendingPathComponent(asOf.description) }
 
     func content(
-        aggregate: AggregateStage, statistics: [RegionStatistics], report: ValidationReport, rejects: RejectSink,
+        aggregate: AggregateStage, statistics: [RegionStatistics], retention: [RetentionRow],
+        report: ValidationReport, rejects: RejectSink,
         drift: DriftReport?, inputs: [IngestStage.Input], references: [Manifest.FileEntry],
         stageRows: Manifest.StageCounts
     ) throws -> ReportContent {
@@ -26,7 +27,7 @@ struct PublishStage {
         if hasVolunteers {
             tables.append(ByRegionTable.table(statistics, regions: regions))
             tables.append(GroupSharesTable.table(statistics, regions: regions))
-            tables.append(RetentionTable.table(aggregate.retention()))
+            tables.append(RetentionTable.table(retention))
         }
         if aggregate.datasets.contains(.placements) {
             tables.append(PlacementsTable.table(aggregate.placements.statistics, regions: regions))
@@ -35,7 +36,7 @@ struct PublishStage {
         if aggregate.datasets.contains(.orders) {
             tables.append(OrdersTable.table(aggregate.orders.statistics, regions: regions))
         }
-        for table in tables { content.add("tables/\(table.name).csv.gz", try table.gzip()) }
+        for (table, gzip) in zip(tables, try Table.gzip(tables)) { content.add("tables/\(table.name).csv.gz", gzip) }
         let figures = FiguresSheet(
             pipeline: config.name, asOf: asOf,
             sources: Array(Set(inputs.map { URL(fileURLWithPath: $0.path).lastPathComponent })).sorted(),

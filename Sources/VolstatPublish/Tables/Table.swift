@@ -1,4 +1,6 @@
+import Dispatch
 import VolstatCompression
+import VolstatCore
 
 /// A published table: a stable name, its columns with units and definitions, and its rows as
 /// text already formatted (exact decimals, empty where undefined).
@@ -40,9 +42,19 @@ public struct Table: Sendable {
         return text
     }
 
-    /// The CSV compressed with deterministic gzip (`tables/NAME.csv.gz`).
+    /// The CSV compressed with deterministic gzip (`tables/NAME.csv.gz`), at zlib's default
+    /// level: level 9 took twice as long on the larger tables for files 1 % smaller.
     public func gzip() throws -> [UInt8] {
-        try GzipWriter.compress(Array(csv.utf8), level: 9)
+        try GzipWriter.compress(Array(csv.utf8))
+    }
+
+    /// Each table's `gzip()`, compressed side by side on the machine's cores, in the tables' order.
+    public static func gzip(_ tables: [Table]) throws -> [[UInt8]] {
+        let results = ConcurrentResults<[UInt8]>(count: tables.count)
+        DispatchQueue.concurrentPerform(iterations: tables.count) { index in
+            results.set(index, Result { try tables[index].gzip() })
+        }
+        return try results.values()
     }
 
     static func quote(_ value: String) -> String {
