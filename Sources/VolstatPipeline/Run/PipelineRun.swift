@@ -282,7 +282,8 @@ public final class PipelineRun {
         }
         if let regionFigures { try ledger.figures(run, regionFigures) }
         let content = try publish.content(
-            aggregate: aggregate, statistics: statistics, retention: retention, report: report, rejects: validator.rejects, drift: drift,
+            aggregate: aggregate, statistics: statistics, retention: retention, report: report,
+            rejects: validator.rejects, drift: drift,
             inputs: inputs, references: references,
             stageRows: stageRows(report: report, aggregate: aggregate, regions: statistics.count))
         let driftFails = config.drift.fail && !(drift?.alerts.isEmpty ?? true)
