@@ -43,3 +43,34 @@ public func concurrently<First, Second>(
     done.wait()
     return (try firstResult.get(), try other.values()[0])
 }
+
+/// A value computed on another thread from the moment this is created; `value` waits for it.
+public final class BackgroundValue<Value: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var result: Value?
+
+    public init(_ work: @escaping @Sendable () -> Value) {
+        DispatchQueue.global().async {
+            let computed = work()
+            self.lock.lock()
+            self.result = computed
+            self.lock.unlock()
+            self.done.signal()
+        }
+    }
+
+    public var value: Value {
+        lock.lock()
+        if let result {
+            lock.unlock()
+            return result
+        }
+        lock.unlock()
+        done.wait()
+        done.signal()
+        lock.lock()
+        defer { lock.unlock() }
+        return result!
+    }
+}

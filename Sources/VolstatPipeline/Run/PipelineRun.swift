@@ -76,6 +76,12 @@ public final class PipelineRun {
     }
 
     public func execute() throws -> Result {
+        // What the report depends on besides the pipeline file: the inputs, the reference files,
+        // the volstat binary itself and the day of the run (`date.future` is judged against it).
+        // The binary is hashed on another thread while the run gets ready.
+        let binaryDigest = BackgroundValue {
+            (try? Digest.sha256(file: "/proc/self/exe").digest) ?? VolstatVersion.current
+        }
         let config = request.config
         let lock = try RunLock(folder: request.outputRoot.appendingPathComponent(config.name), pipeline: config.name)
         defer { withExtendedLifetime(lock) {} }
@@ -86,9 +92,6 @@ public final class PipelineRun {
         var inputs = try IngestStage.plan(config)
         let pipelineSHA256 = Digest.sha256([UInt8](FileManager.default.contents(atPath: config.file) ?? Data()))
         let references = try IngestStage.planReferences(config)
-        // What the report depends on besides the pipeline file: the inputs, the reference files,
-        // the volstat binary itself and the day of the run (`date.future` is judged against it).
-        let binary = (try? Digest.sha256(file: "/proc/self/exe").digest) ?? VolstatVersion.current
         // The inputs' digests decide reuse and resume; only then are they computed up front, in
         // a pass of their own. Otherwise (a forced run, or nothing to reuse) they are computed from
         // the bytes as the files are read, and the ledger has them once every file has been read.
@@ -99,7 +102,7 @@ public final class PipelineRun {
         if request.resume || mayReuse {
             inputs = try IngestStage.withDigests(inputs)
             inputsSHA256 = IngestStage.inputsSHA256(
-                inputs, references: references, binary: binary, today: request.today)
+                inputs, references: references, binary: binaryDigest.value, today: request.today)
         }
         let asOf = request.asOf.description
         let publish = PublishStage(
@@ -163,7 +166,7 @@ public final class PipelineRun {
             } else {
                 outcome = try ingestValidateAggregate(
                     run: run, inputs: inputs, references: references, ledger: ledger, publish: publish,
-                    binary: inputsSHA256 == Self.pendingDigest ? binary : nil)
+                    binary: inputsSHA256 == Self.pendingDigest ? binaryDigest : nil)
                 try outcome.content.save(to: work)
             }
             try ledger.stage(run, "aggregate", resumed == nil ? "done" : "reused")
@@ -210,7 +213,7 @@ public final class PipelineRun {
     ///   has been read, before the aggregate stage is marked done (which is what resume looks for).
     private func ingestValidateAggregate(
         run: Int64, inputs: [IngestStage.Input], references: [Manifest.FileEntry], ledger: RunLedger,
-        publish: PublishStage, binary: String?
+        publish: PublishStage, binary: BackgroundValue<String>?
     ) throws -> Outcome {
         var inputs = inputs
         let config = request.config
@@ -243,7 +246,7 @@ public final class PipelineRun {
             try ledger.setInputs(
                 run,
                 inputsSHA256: IngestStage.inputsSHA256(
-                    inputs, references: references, binary: binary, today: request.today),
+                    inputs, references: references, binary: binary.value, today: request.today),
                 inputs: inputs.map { ($0.path, $0.source.keyPath, $0.sha256, $0.bytes) })
             report.setDigests(inputs.map(\.sha256))
         }
