@@ -36,7 +36,7 @@ var targets: [Target] = [
     .target(
         name: "VolstatIngest",
         dependencies: [
-            "VolstatCore", "VolstatCompression", "CLibXML2", "CHMACSHA256",
+            "VolstatCore", "VolstatCompression", "CLibXML2", "CHMACSHA256", "CSystemShims",
             .product(name: "Crypto", package: "swift-crypto"),
         ]
     ),

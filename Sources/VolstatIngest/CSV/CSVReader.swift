@@ -43,11 +43,10 @@ public final class CSVReader: RecordReader {
     private var endOfInput = false
     private var nextLine = 1
     private var atStartOfInput = true
+    /// The current record's fields; once it is read, each span is its value's bytes (quotes
+    /// removed and doubled quotes collapsed in place), relative to `recordStart`.
     private var spans = CSVTokenizer.FieldSpans()
-    /// Offset and length of each of the current record's values, relative to `recordStart`
-    /// (two words per value), and how many values there are.
-    private var values: UnsafeMutablePointer<Int>
-    private var valueCapacity = 64
+    /// The number of values the current record has (0 for a malformed one).
     private var valueCount = 0
     private var recordStart = 0
     private var recordLength = 0
@@ -73,7 +72,6 @@ public final class CSVReader: RecordReader {
         self.tokenizer = CSVTokenizer(delimiter: dialect.delimiter, quote: dialect.quote)
         self.checkEncoding = checkEncoding
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bufferSize, 64), alignment: 64)
-        values = .allocate(capacity: 2 * valueCapacity)
         if hasHeader {
             guard try readRecord() else { return }
             if let problem {
@@ -86,10 +84,7 @@ public final class CSVReader: RecordReader {
         }
     }
 
-    deinit {
-        buffer.deallocate()
-        values.deallocate()
-    }
+    deinit { buffer.deallocate() }
 
     public var presentSlots: [Int] { allSlots }
 
@@ -99,7 +94,9 @@ public final class CSVReader: RecordReader {
 
     @inline(__always)
     private func rawValue(_ slot: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: buffer.baseAddress! + recordStart + values[2 * slot], count: values[2 * slot + 1])
+        let span = spans[slot]
+        return UnsafeRawBufferPointer(
+            start: buffer.baseAddress! + recordStart + span.start, count: span.end - span.start)
     }
 
     /// The current record's bytes (quoted fields unescaped in place), valid until `next()`.
@@ -113,7 +110,10 @@ public final class CSVReader: RecordReader {
     /// Where a slot's value lies in `recordBytes`: its offset and length (the slot must be below
     /// `currentValueCount`).
     @inline(__always)
-    func valueExtent(_ slot: Int) -> (start: Int, count: Int) { (values[2 * slot], values[2 * slot + 1]) }
+    func valueExtent(_ slot: Int) -> (start: Int, count: Int) {
+        let span = spans[slot]
+        return (span.start, span.end - span.start)
+    }
 
     public func next() throws -> Bool {
         guard try readRecord() else { return false }
@@ -128,7 +128,7 @@ public final class CSVReader: RecordReader {
         return true
     }
 
-    /// Reads the next non-blank record into `values`; false at the end of the input.
+    /// Reads the next non-blank record into `spans`; false at the end of the input.
     private func readRecord() throws -> Bool {
         if atStartOfInput { try skipByteOrderMark() }
         while true {
@@ -189,22 +189,13 @@ public final class CSVReader: RecordReader {
         if checkEncoding, recordStart + length > checkedUpTo, let offset = firstEncodingProblem(length: length) {
             problem = .invalidEncoding(column: columnOf(offset: offset, recordStart: recordStart))
         }
-        let count = spans.count
-        if count > valueCapacity {
-            values.deallocate()
-            valueCapacity = max(count, valueCapacity * 2)
-            values = .allocate(capacity: 2 * valueCapacity)
-        }
-        valueCount = count
-        for index in 0..<count {
+        valueCount = spans.count
+        guard spans.hasQuotedFields else { return }
+        for index in 0..<valueCount where spans[index].quoted {
             let span = spans[index]
-            if span.quoted {
-                values[2 * index] = span.start + 1
-                values[2 * index + 1] = tokenizer.unescape(record, span)
-            } else {
-                values[2 * index] = span.start
-                values[2 * index + 1] = span.end - span.start
-            }
+            let length = tokenizer.unescape(record, span)
+            spans[index] = CSVTokenizer.FieldSpan(
+                start: span.start + 1, end: span.start + 1 + length, quoted: false, escaped: false)
         }
     }
 

@@ -1,3 +1,5 @@
+import CSystemShims
+
 /// The byte-level CSV tokenizer: finds the fields of one record in a buffer without copying or
 /// allocating (apart from the reusable span list). It knows nothing of files, headers or encodings.
 ///
@@ -47,6 +49,8 @@ public struct CSVTokenizer: Sendable {
     /// (no uniqueness or capacity checks of an array per field).
     public struct FieldSpans: ~Copyable {
         public private(set) var count = 0
+        /// Whether any span is of a quoted field (set by the tokenizer, cleared by `removeAll`).
+        public internal(set) var hasQuotedFields = false
         private var capacity: Int
         private var storage: UnsafeMutablePointer<FieldSpan>
 
@@ -63,7 +67,10 @@ public struct CSVTokenizer: Sendable {
         }
 
         @inline(__always)
-        mutating func removeAll() { count = 0 }
+        mutating func removeAll() {
+            count = 0
+            hasQuotedFields = false
+        }
 
         @inline(__always)
         mutating func append(_ span: FieldSpan) {
@@ -106,6 +113,10 @@ public struct CSVTokenizer: Sendable {
         let count = bytes.count
         guard count > 0 else { return isEndOfInput ? .endOfInput : .needMoreData }
         let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        if let outcome = tokenizeWithoutQuotes(base, count, isEndOfInput: isEndOfInput, into: &fields) {
+            return outcome
+        }
+        fields.removeAll()
         let delimiter = self.delimiter
         let quote = self.quote
         let delimiterWord = Self.broadcast(delimiter)
@@ -148,6 +159,7 @@ public struct CSVTokenizer: Sendable {
                 }
                 index = scan + 1
                 fields.append(FieldSpan(start: fieldStart, end: index, quoted: true, escaped: escaped))
+                fields.hasQuotedFields = true
                 if index == count { return .record(length: count, lineBreaks: lineBreaks) }
                 let next = base[index]
                 if next == delimiter {
@@ -203,6 +215,38 @@ public struct CSVTokenizer: Sendable {
             }
             return terminate(base, count, at: index, lineBreaks: lineBreaks, isEndOfInput: isEndOfInput)
         }
+    }
+
+    /// The fast path for the common record: no quote anywhere before its line break, and the
+    /// line break within `count`. Finds every delimiter and the line break 16 bytes at a time
+    /// (one bit per byte) and cuts the fields at them. Returns nil, with `fields` partly filled,
+    /// for any other record, which the general loop then tokenizes from the start.
+    @inline(__always)
+    private func tokenizeWithoutQuotes(
+        _ base: UnsafePointer<UInt8>, _ count: Int, isEndOfInput: Bool, into fields: inout FieldSpans
+    ) -> Outcome? {
+        var blockStart = 0
+        var fieldStart = 0
+        var structural: UInt32 = 0
+        var quotes: UInt32 = 0
+        while blockStart + 16 <= count {
+            volstat_csv_masks16(base + blockStart, delimiter, quote, &structural, &quotes)
+            while structural != 0 {
+                let index = blockStart + structural.trailingZeroBitCount
+                // A quote before this delimiter or line break: not this path's record.
+                if quotes & ((1 << UInt32(index - blockStart)) - 1) != 0 { return nil }
+                fields.append(FieldSpan(start: fieldStart, end: index, quoted: false, escaped: false))
+                if base[index] == delimiter {
+                    fieldStart = index + 1
+                    structural &= structural - 1
+                    continue
+                }
+                return terminate(base, count, at: index, lineBreaks: 0, isEndOfInput: isEndOfInput)
+            }
+            if quotes != 0 { return nil }
+            blockStart += 16
+        }
+        return nil
     }
 
     /// A byte repeated in every byte of a word.
