@@ -38,17 +38,28 @@ public struct ByteKeyTable: Sendable {
 
     private var slots: ZeroedArray<Slot>
     private var arena: [UInt8] = []
-    private var mask: Int
     public private(set) var count = 0
     private let seed: UInt64
 
+    /// The table has any number of slots, not only powers of two, so that it is sized to what
+    /// it will hold (at a load of at most 3/4).
     public init(capacity: Int = 1024, seed: UInt64 = 0x5851_F42D_4C95_7F2D) {
-        var size = 16
-        while size < capacity * 4 / 3 + 1 { size <<= 1 }
-        slots = ZeroedArray(count: size)
-        mask = size - 1
+        slots = ZeroedArray(count: Self.size(for: capacity))
         self.seed = seed
     }
+
+    private static func size(for capacity: Int) -> Int { max(16, capacity * 4 / 3 + 1) }
+
+    /// The slot a hash's probe starts at, in a table of `size` slots: the hash's low 48 bits
+    /// scaled to the size (the high 16 are the tag, which must not follow the slot).
+    @inline(__always)
+    private static func home(_ hash: UInt64, size: Int) -> Int {
+        Int(truncatingIfNeeded: (hash << 16).multipliedFullWidth(by: UInt64(size)).high)
+    }
+
+    /// The slot after `index`, wrapping at the end.
+    @inline(__always)
+    private static func next(_ index: Int, size: Int) -> Int { index + 1 == size ? 0 : index + 1 }
 
     /// The seed of the table's hash, for `hash(_:seed:)` computed elsewhere.
     public var hashSeed: UInt64 { seed }
@@ -88,8 +99,7 @@ public struct ByteKeyTable: Sendable {
     /// finds it in cache.
     @inline(__always)
     public func prefetch(hash: UInt64) {
-        let slot = Int(truncatingIfNeeded: hash) & mask
-        slots.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + slot) }
+        slots.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + Self.home(hash, size: $0.count)) }
     }
 
     @inline(__always)
@@ -107,12 +117,12 @@ public struct ByteKeyTable: Sendable {
     /// The value stored for a prepared key, or nil.
     public func value(for probe: Probe) -> Int32? {
         slots.withUnsafeBufferPointer { slots in
-            var index = Int(truncatingIfNeeded: probe.hash) & mask
+            var index = Self.home(probe.hash, size: slots.count)
             while true {
                 let slot = slots[index]
                 if slot.tag == 0 { return nil }
                 if matches(slot, probe) { return slot.value }
-                index = (index + 1) & mask
+                index = Self.next(index, size: slots.count)
             }
         }
     }
@@ -121,12 +131,12 @@ public struct ByteKeyTable: Sendable {
     /// would go: an `insert(_:for:at:)` right after costs no second probe.
     public func lookup(_ probe: Probe) -> (value: Int32?, slot: Int) {
         slots.withUnsafeBufferPointer { slots in
-            var index = Int(truncatingIfNeeded: probe.hash) & mask
+            var index = Self.home(probe.hash, size: slots.count)
             while true {
                 let slot = slots[index]
                 if slot.tag == 0 { return (nil, index) }
                 if matches(slot, probe) { return (slot.value, index) }
-                index = (index + 1) & mask
+                index = Self.next(index, size: slots.count)
             }
         }
     }
@@ -151,7 +161,8 @@ public struct ByteKeyTable: Sendable {
     @discardableResult
     public mutating func update(_ value: Int32, for probe: Probe) -> Int32? {
         if (count + 1) * 4 > slots.count * 3 { grow() }
-        var index = Int(truncatingIfNeeded: probe.hash) & mask
+        let size = slots.count
+        var index = Self.home(probe.hash, size: size)
         while true {
             let slot = slots[index]
             if slot.tag == 0 { break }
@@ -159,7 +170,7 @@ public struct ByteKeyTable: Sendable {
                 slots[index].value = value
                 return slot.value
             }
-            index = (index + 1) & mask
+            index = Self.next(index, size: size)
         }
         store(value, for: probe, at: index)
         return nil
@@ -202,8 +213,7 @@ public struct ByteKeyTable: Sendable {
     /// Makes room for `capacity` entries in all, so that the table does not grow (and rehash)
     /// on the way there.
     public mutating func reserve(_ capacity: Int) {
-        var size = slots.count
-        while size * 3 < capacity * 4 { size <<= 1 }
+        let size = Self.size(for: capacity)
         if size > slots.count { rebuild(size: size) }
     }
 
@@ -213,11 +223,10 @@ public struct ByteKeyTable: Sendable {
     private mutating func rebuild(size: Int) {
         let old = slots
         slots = ZeroedArray(count: size)
-        mask = slots.count - 1
         for slot in old where slot.tag != 0 {
             let hash = withKey(of: slot) { ByteHash.hash($0, seed: seed) }
-            var index = Int(truncatingIfNeeded: hash) & mask
-            while slots[index].tag != 0 { index = (index + 1) & mask }
+            var index = Self.home(hash, size: size)
+            while slots[index].tag != 0 { index = Self.next(index, size: size) }
             slots[index] = slot
         }
     }

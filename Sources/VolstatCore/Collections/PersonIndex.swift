@@ -9,14 +9,23 @@ public struct PersonIndex: Sendable {
     /// 0 for an empty slot; else the tag in the high 32 bits and the index + 1 in the low 32.
     private var slots: ZeroedArray<UInt64>
     public private(set) var keys: [PersonKey] = []
-    private var mask: Int
 
+    /// Any number of slots, not only powers of two: sized to hold `capacity` at a load of 3/4.
     public init(capacity: Int = 1024) {
-        var size = 16
-        while size < capacity * 4 / 3 + 1 { size <<= 1 }
-        slots = ZeroedArray(count: size)
-        mask = size - 1
+        slots = ZeroedArray(count: Self.size(for: capacity))
     }
+
+    private static func size(for capacity: Int) -> Int { max(16, capacity * 4 / 3 + 1) }
+
+    /// The slot a key's probe starts at: its low word scaled to the table's size (the tag comes
+    /// from the high word).
+    @inline(__always)
+    private static func home(_ key: PersonKey, size: Int) -> Int {
+        Int(truncatingIfNeeded: key.low.multipliedFullWidth(by: UInt64(size)).high)
+    }
+
+    @inline(__always)
+    private static func next(_ index: Int, size: Int) -> Int { index + 1 == size ? 0 : index + 1 }
 
     public var count: Int { keys.count }
 
@@ -29,7 +38,7 @@ public struct PersonIndex: Sendable {
         let tag = Self.tag(key)
         return slots.withUnsafeBufferPointer { slots in
             keys.withUnsafeBufferPointer { keys in
-                var slot = Int(truncatingIfNeeded: key.low) & mask
+                var slot = Self.home(key, size: slots.count)
                 while true {
                     let stored = slots[slot]
                     if stored == 0 { return (nil, slot) }
@@ -37,7 +46,7 @@ public struct PersonIndex: Sendable {
                         let index = Int(stored & 0xFFFF_FFFF) - 1
                         if keys[index] == key { return (Int32(index), slot) }
                     }
-                    slot = (slot + 1) & mask
+                    slot = Self.next(slot, size: slots.count)
                 }
             }
         }
@@ -58,8 +67,7 @@ public struct PersonIndex: Sendable {
     /// Starts loading the slot where `key` would be, so that a lookup soon after finds it in cache.
     @inline(__always)
     public func prefetch(_ key: PersonKey) {
-        let slot = Int(truncatingIfNeeded: key.low) & mask
-        slots.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + slot) }
+        slots.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + Self.home(key, size: $0.count)) }
     }
 
     /// The index of `key`, or nil.
@@ -76,18 +84,16 @@ public struct PersonIndex: Sendable {
 
     /// Makes room for `capacity` persons in all, so that the index does not grow on the way there.
     public mutating func reserve(_ capacity: Int) {
-        var size = slots.count
-        while size * 3 < capacity * 4 { size <<= 1 }
+        let size = Self.size(for: capacity)
         if size > slots.count { rebuild(size: size) }
         keys.reserveCapacity(capacity)
     }
 
     private mutating func rebuild(size: Int) {
         slots = ZeroedArray(count: size)
-        mask = size - 1
         for (index, key) in keys.enumerated() {
-            var slot = Int(truncatingIfNeeded: key.low) & mask
-            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            var slot = Self.home(key, size: size)
+            while slots[slot] != 0 { slot = Self.next(slot, size: size) }
             slots[slot] = Self.tag(key) | UInt64(index + 1)
         }
     }
