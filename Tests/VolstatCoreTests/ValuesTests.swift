@@ -1,5 +1,6 @@
 import Testing
-import VolstatCore
+
+@testable import VolstatCore
 
 @Suite("fixed-point hours")
 struct HoursTests {
@@ -55,6 +56,27 @@ struct DateTests {
             let (y, m, d) = date.components
             #expect(CivilDate(year: y, month: m, day: d) == date)
         }
+    }
+
+    @Test("the month table gives the arithmetic's day, or nil, for every year, month and day it covers and around it")
+    func monthTable() {
+        let years = (CivilDate.tableFirstYear - 2)...(CivilDate.tableFirstYear + CivilDate.tableYears + 1)
+        var checked = 0
+        for year in years {
+            for month in 0...13 {
+                for day in -1...33 {
+                    let fromTable = CivilDate(year: year, month: month, day: day)
+                    let computed = CivilDate(computing: year, month: month, day: day)
+                    if fromTable != computed {
+                        Issue.record(
+                            "\(year)-\(month)-\(day): \(String(describing: fromTable)) against \(String(describing: computed))"
+                        )
+                    }
+                    checked += computed == nil ? 0 : 1
+                }
+            }
+        }
+        #expect(checked == 111_033)
     }
 
     @Test("timestamps carry the time of day")

@@ -9,11 +9,38 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The day for a year, month and day, or nil when they do not name a real day.
     public init?(year: Int, month: Int, day: Int) {
+        if year >= Self.tableFirstYear, year < Self.tableFirstYear + Self.tableYears, month >= 1, month <= 12 {
+            let index = (year - Self.tableFirstYear) * 12 + month - 1
+            let start = Self.monthStarts[index]
+            guard day >= 1, day <= Int(Self.monthStarts[index + 1] - start) else { return nil }
+            self.init(daysSinceEpoch: start + Int32(day - 1))
+        } else {
+            self.init(computing: year, month: month, day: day)
+        }
+    }
+
+    /// `init(year:month:day:)` by arithmetic alone, for any year from 1 to 9999.
+    init?(computing year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month), day >= 1,
             day <= CivilDate.daysIn(month: month, year: year)
         else { return nil }
         daysSinceEpoch = Int32(CivilDate.days(year: year, month: month, day: day))
     }
+
+    /// The years `monthStarts` covers: every date a record or a birth can carry, so that
+    /// parsing one costs two loads instead of the divisions of the general formula.
+    static let tableFirstYear = 1900
+    static let tableYears = 300
+    /// Days since 1970 of the first of each month from January 1900 on, and one more entry for
+    /// the month after the last, so that a month's length is the difference of two entries.
+    nonisolated(unsafe) static let monthStarts: UnsafeMutablePointer<Int32> = {
+        let months = tableYears * 12
+        let table = UnsafeMutablePointer<Int32>.allocate(capacity: months + 1)
+        for index in 0...months {
+            table[index] = Int32(days(year: tableFirstYear + index / 12, month: index % 12 + 1, day: 1))
+        }
+        return table
+    }()
 
     public static func < (a: CivilDate, b: CivilDate) -> Bool { a.daysSinceEpoch < b.daysSinceEpoch }
 
