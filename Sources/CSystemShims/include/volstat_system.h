@@ -1,9 +1,15 @@
 #ifndef VOLSTAT_SYSTEM_H
 #define VOLSTAT_SYSTEM_H
 
+#include <stddef.h>
+
 /* Atomically exchanges two paths (Linux renameat2 with RENAME_EXCHANGE): both must exist.
    Returns 0, or -1 with errno set (EINVAL or ENOSYS where the file system cannot). */
 int volstat_exchange_paths(const char *first, const char *second);
+
+/* Faults in every page of an anonymous mapping as writable, zeroed, in one call (Linux 5.14 and
+   later; elsewhere returns -1 and the pages fault in one by one as they are touched). */
+int volstat_populate_writable(void *start, size_t length);
 
 /* Asks the processor to bring the cache line holding `address` in, without waiting for it: the
    hash tables call it at the start of a row, so that the lookup at its end finds the slot in cache. */

@@ -1,3 +1,5 @@
+import CSystemShims
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -6,8 +8,8 @@
 /// slots of the big hash tables, whose empty slot is all zeros.
 ///
 /// Large arrays come straight from the kernel (`mmap`): already zero, so nothing writes them
-/// before use (a table of 50 MB is not cleared twice), and marked for transparent huge pages
-/// (fewer TLB misses on random lookups). Copies share storage until one of them is written.
+/// before use (a table of 50 MB is not cleared twice), marked for transparent huge pages
+/// (fewer TLB misses on random lookups) and faulted in at once. Copies share storage until one of them is written.
 struct ZeroedArray<Element>: RandomAccessCollection {
     private var storage: Storage
 
@@ -64,6 +66,11 @@ struct ZeroedArray<Element>: RandomAccessCollection {
                 mapped = true
                 base = memory.bindMemory(to: Element.self, capacity: count)
                 Self.adviseHugePages(memory, bytes: bytes)
+                // Every slot of a table sized to its contents gets written: fault the pages in
+                // at once. Touched one by one, a page is first mapped read-only by the lookup
+                // that finds its slot empty and faults again at the insert; in 6 alternating
+                // runs this took the run from 2.2 to 1.9 s, and at 10 x the rows from 34 to 27 s.
+                _ = volstat_populate_writable(memory, bytes)
             } else {
                 mapped = false
                 guard let memory = calloc(1, bytes) else { fatalError("out of memory: \(bytes) bytes") }
