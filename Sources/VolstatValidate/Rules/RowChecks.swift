@@ -79,7 +79,8 @@ struct RowChecks {
         if context.hasRetiredRegions, let successor = context.policy.retiredRegions[code] {
             code = successor
         }
-        guard context.isKnownRegion(code) else {
+        let knownRegions = context.knownRegions
+        guard code >= 0, code < knownRegions.count, knownRegions[Int(code)] else {
             let name = fieldName(field)
             add(
                 .regionUnknown, field: field,
@@ -110,7 +111,8 @@ final class RuleContext: @unchecked Sendable {
     let today: CivilDate
     /// Per 6-digit code, whether it is a division of the table (and not the nation): read per
     /// row without touching the table's arrays and dictionaries (no reference counting).
-    private let knownRegions: UnsafeMutableBufferPointer<Bool>
+    /// Read straight from `RowChecks.region` (a method call here would retain the context per row).
+    let knownRegions: UnsafeMutableBufferPointer<Bool>
     let hasRetiredRegions: Bool
 
     init(policy: ValidationPolicy, regions: RegionTable, today: CivilDate) {
@@ -125,9 +127,6 @@ final class RuleContext: @unchecked Sendable {
     }
 
     deinit { knownRegions.deallocate() }
-
-    @inline(__always)
-    func isKnownRegion(_ code: RegionCode) -> Bool { code >= 0 && code < 1_000_000 && knownRegions[Int(code)] }
 }
 
 /// A canonical code table matched on bytes: each code's text and the number it is stored as.
