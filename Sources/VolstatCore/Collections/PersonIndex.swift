@@ -17,11 +17,12 @@ public struct PersonIndex: Sendable {
 
     private static func size(for capacity: Int) -> Int { max(16, capacity * 4 / 3 + 1) }
 
-    /// The slot a key's probe starts at: its low word scaled to the table's size (the tag comes
-    /// from the high word).
+    /// The slot a key's probe starts at: its low word, mixed by a multiplication so that its low
+    /// bits count too, scaled to the table's size (the tag comes from the high word). Keys that
+    /// are not uniformly random (in tests, say) then still spread over the table.
     @inline(__always)
     private static func home(_ key: PersonKey, size: Int) -> Int {
-        Int(truncatingIfNeeded: key.low.multipliedFullWidth(by: UInt64(size)).high)
+        Int(truncatingIfNeeded: (key.low &* 0x9E37_79B9_7F4A_7C15).multipliedFullWidth(by: UInt64(size)).high)
     }
 
     @inline(__always)
