@@ -138,7 +138,9 @@ public struct PendingServiceRecords: Sendable {
         var touched: Bool { hoursAndActive != 0 || years != 0 }
     }
 
-    fileprivate(set) var entries: [Entry] = []
+    /// In memory of its own, zero from the start and on huge pages: a record's entry is a random
+    /// access into millions, which on 4 KiB pages also missed the TLB.
+    fileprivate(set) var entries = ZeroedArray<Entry>(count: 0)
     private var touched = false
     /// The year bit of the last period seen when it lies within one year (else 0), and that
     /// period's bounds (days since 1970).
@@ -157,8 +159,7 @@ public struct PendingServiceRecords: Sendable {
     /// the registry, so its size is known), instead of doubling as records arrive.
     public mutating func reserve(registrations: Int) {
         guard registrations > entries.count else { return }
-        entries.reserveCapacity(registrations)
-        entries.append(contentsOf: repeatElement(Entry(), count: registrations - entries.count))
+        grow(to: registrations)
     }
 
     /// Holds a record back: its hours and activity count for the period, and its year counts
@@ -187,10 +188,7 @@ public struct PendingServiceRecords: Sendable {
 
     private mutating func apply(_ facts: ServiceFacts, period: ClosedRange<CivilDate>) {
         let index = Int(facts.registration)
-        if index >= entries.count {
-            let size = max(index + 1, entries.count * 2, 1024)
-            entries.append(contentsOf: repeatElement(Entry(), count: size - entries.count))
-        }
+        if index >= entries.count { grow(to: max(index + 1, entries.count * 2, 1024)) }
         touched = true
         if (period.lowerBound.daysSinceEpoch, period.upperBound.daysSinceEpoch) != periodBounds {
             periodBounds = (period.lowerBound.daysSinceEpoch, period.upperBound.daysSinceEpoch)
@@ -208,6 +206,20 @@ public struct PendingServiceRecords: Sendable {
             }
             entries[index].years |= yearBit
         }
+    }
+
+    /// Replaces the entries by `size` entries that start with the current ones.
+    private mutating func grow(to size: Int) {
+        var larger = ZeroedArray<Entry>(count: size)
+        let current = entries
+        larger.withUnsafeMutableBufferPointer { larger in
+            current.withUnsafeBufferPointer { current in
+                if let source = current.baseAddress, !current.isEmpty {
+                    larger.baseAddress!.update(from: source, count: current.count)
+                }
+            }
+        }
+        entries = larger
     }
 
     /// The retention bit of a year (0 outside 2000...2063).
@@ -228,7 +240,9 @@ public struct PendingServiceRecords: Sendable {
         inFlight.removeAll(keepingCapacity: true)
         inFlightNext = 0
         guard touched else { return }
-        for index in entries.indices { entries[index] = Entry() }
+        entries.withUnsafeMutableBufferPointer { entries in
+            for index in entries.indices { entries[index] = Entry() }
+        }
         touched = false
     }
 }

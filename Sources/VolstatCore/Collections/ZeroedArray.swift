@@ -9,20 +9,21 @@ import CSystemShims
 ///
 /// Large arrays come straight from the kernel (`mmap`): already zero, so nothing writes them
 /// before use (a table of 50 MB is not cleared twice), marked for transparent huge pages
-/// (fewer TLB misses on random lookups) and faulted in at once. Copies share storage until one of them is written.
-struct ZeroedArray<Element>: RandomAccessCollection {
+/// (fewer TLB misses on random lookups) and faulted in at once. Copies share storage until one
+/// of them is written.
+public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable {
     private var storage: Storage
 
-    init(count: Int) {
+    public init(count: Int) {
         precondition(_isPOD(Element.self), "ZeroedArray holds plain values only")
         storage = Storage(count: count)
     }
 
-    var startIndex: Int { 0 }
-    var endIndex: Int { storage.count }
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { storage.count }
 
     @inline(__always)
-    subscript(index: Int) -> Element {
+    public subscript(index: Int) -> Element {
         get { storage.base[index] }
         set {
             if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
@@ -31,7 +32,7 @@ struct ZeroedArray<Element>: RandomAccessCollection {
     }
 
     @inline(__always)
-    func withUnsafeBufferPointer<Result>(
+    public func withUnsafeBufferPointer<Result>(
         _ body: (UnsafeBufferPointer<Element>) throws -> Result
     ) rethrows
         -> Result
@@ -40,7 +41,7 @@ struct ZeroedArray<Element>: RandomAccessCollection {
     }
 
     @inline(__always)
-    mutating func withUnsafeMutableBufferPointer<Result>(
+    public mutating func withUnsafeMutableBufferPointer<Result>(
         _ body: (UnsafeMutableBufferPointer<Element>) throws -> Result
     ) rethrows -> Result {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
