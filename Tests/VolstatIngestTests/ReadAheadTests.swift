@@ -100,6 +100,38 @@ struct ReadAheadTests {
         #expect(checked == 49)
     }
 
+    @Test("a step meant for when the reader is ahead is done only in batches it had to wait for")
+    func stepsOnlyWhenAhead() throws {
+        var preparation = RowPreparation(fieldCount: Dataset.serviceRecords.fields.count)
+        preparation.set(ServiceRecordField.startedAt, .timestamp, onlyWhenAhead: true)
+        let text = Self.records(200)
+        let prepared = preparation
+        let rows = try ReadAheadRows(file: "test.csv", rowsPerBatch: 8, preparation: { _ in prepared }) {
+            try Self.openDirect(text)
+        }
+        // The reader fills its three batches at once, then waits for the first to come back:
+        // every batch after those it had to wait for, as this consumer has not started yet.
+        Thread.sleep(forTimeInterval: 0.5)
+        var row = 0
+        var preparedRows = 0
+        while try rows.next() {
+            row += 1
+            guard rows.problem == nil, let started = rows.value(ServiceRecordField.startedAt) else { continue }
+            let value = rows.fields.prepared(ServiceRecordField.startedAt)
+            if row <= 24 {
+                #expect(value == nil, "row \(row) is in one of the first three batches")
+            } else if row <= 32 {
+                #expect(value == Timestamp(parsing: started)?.secondsSinceEpoch, "row \(row)")
+            }
+            if let value {
+                #expect(value == Timestamp(parsing: started)?.secondsSinceEpoch)
+                preparedRows += 1
+            }
+        }
+        #expect(row == 200)
+        #expect(preparedRows >= 7)
+    }
+
     @Test("an error part-way comes after the rows read before it, and the file's open errors at once")
     func errors() throws {
         let text = Self.records(300)

@@ -150,10 +150,21 @@ public struct RowPreparation: Sendable {
     public static let invalid = Int64.min
 
     public private(set) var steps: [Step?]
+    /// Per field: the step is done only for batches the reading thread had to wait for (the
+    /// validator is the slower of the two threads, so the reader has time to spare); otherwise
+    /// the validator does the work itself. This balances the two threads as they go: which one
+    /// is slower depends on the machine and on the size of the tables.
+    public private(set) var onlyWhenAhead: [Bool]
 
-    public init(fieldCount: Int) { steps = Array(repeating: nil, count: fieldCount) }
+    public init(fieldCount: Int) {
+        steps = Array(repeating: nil, count: fieldCount)
+        onlyWhenAhead = Array(repeating: false, count: fieldCount)
+    }
 
-    public mutating func set(_ field: Int, _ step: Step) { steps[field] = step }
+    public mutating func set(_ field: Int, _ step: Step, onlyWhenAhead: Bool = false) {
+        steps[field] = step
+        self.onlyWhenAhead[field] = onlyWhenAhead
+    }
 
     /// The prepared value of a non-empty field's bytes.
     @inline(__always)

@@ -38,17 +38,20 @@ final class BatchChannel<Batch: AnyObject>: @unchecked Sendable {
     init(batches: Int) { limit = batches }
 
     /// A batch to fill: a recycled one, a new one (`make`) while fewer than the limit exist, or
-    /// nil once the consumer has gone.
-    func emptyBatch(make: () -> Batch) -> Batch? {
+    /// nil once the consumer has gone; and whether the reading thread had to wait for it (every
+    /// batch was full or in use: the consumer is the slower of the two).
+    func emptyBatch(make: () -> Batch) -> (batch: Batch, waited: Bool)? {
         condition.lock()
         defer { condition.unlock() }
+        var waited = false
         while true {
             if cancelled { return nil }
-            if let batch = empty.popLast() { return batch }
+            if let batch = empty.popLast() { return (batch, waited) }
             if created < limit {
                 created += 1
-                return make()
+                return (make(), waited)
             }
+            waited = true
             condition.wait()
         }
     }
@@ -92,6 +95,9 @@ protocol FillableBatch: AnyObject {
     var isFull: Bool { get }
     var isLast: Bool { get set }
     var error: ErrorBox? { get set }
+    /// The reading thread had to wait for this batch (the consumer is behind): it has time for
+    /// work it would otherwise leave to the consumer.
+    var readerIsAhead: Bool { get set }
     func reset()
 }
 
@@ -102,8 +108,9 @@ extension BatchChannel where Batch: FillableBatch {
     ///   - readOne: reads the next record into the batch; false at the end of the input.
     ///   - finish: records what the consumer needs besides the records (bytes read and the like).
     func fill(make: () -> Batch, readOne: (Batch) throws -> Bool, finish: (Batch) -> Void) {
-        while let batch = emptyBatch(make: make) {
+        while let (batch, waited) = emptyBatch(make: make) {
             batch.reset()
+            batch.readerIsAhead = waited
             var ended = false
             do {
                 while batch.count < batch.capacity, !batch.isFull {

@@ -109,6 +109,7 @@ private final class RecordBatch: FillableBatch, @unchecked Sendable {
 
     let capacity: Int
     var isLast = false
+    var readerIsAhead = false
     var error: ErrorBox?
     var bytesConsumed = 0
     var fieldNames: [String] = []

@@ -138,15 +138,17 @@ public final class ReadAheadRows: CanonicalRow {
         // The fields to prepare, in field order.
         // Typed as the parameter of `append`: an array of unlabelled tuples would be converted
         // (element by element, with dynamic casts) at every call.
-        let steps: [(field: Int, step: RowPreparation.Step)] =
+        let aheadSteps: [(field: Int, step: RowPreparation.Step)] =
             preparation.map { preparation in
                 preparation.steps.enumerated().compactMap { field, step in step.map { (field, $0) } }
             } ?? []
+        // Without the steps meant only for when this thread is ahead of the validator.
+        let steps = aheadSteps.filter { !(preparation?.onlyWhenAhead[$0.field] ?? false) }
         channel.fill(
             make: { RowBatch(fieldCount: fieldCount, capacity: rowsPerBatch) },
             readOne: { batch in
                 guard try reader.next() else { return false }
-                batch.append(reader, steps: steps)
+                batch.append(reader, steps: batch.readerIsAhead ? aheadSteps : steps)
                 return true
             },
             finish: { batch in
@@ -179,6 +181,7 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
     let capacity: Int
     private(set) var count = 0
     var isLast = false
+    var readerIsAhead = false
     var error: ErrorBox?
     var bytesConsumed = 0
     /// The reader's `offset` at the end of the batch.

@@ -49,7 +49,8 @@ public final class Validator {
     static let lookahead = 8
 
     /// What a reader on another thread can compute for the checks of each dataset: the hashes of
-    /// the key fields for this validator's tables, and the volunteers' dates.
+    /// the key fields for this validator's tables, the volunteers' dates, and the service
+    /// records' dates while that thread is ahead of this one.
     public var preparations: [Dataset: RowPreparation] {
         guard policy.enabled else { return [:] }
         var volunteers = RowPreparation(fieldCount: Dataset.volunteers.fields.count)
@@ -59,8 +60,11 @@ public final class Validator {
         var records = RowPreparation(fieldCount: Dataset.serviceRecords.fields.count)
         records.set(ServiceRecordField.recordID, .fingerprint(seed: serviceRecordIDs.seed))
         records.set(ServiceRecordField.volunteerID, .keyHash(seed: registrations.hashSeed))
-        // Service records' dates are parsed here, not on the reading thread: while records are
-        // read, that thread is the busier of the two (measured: 2.27 s against 2.60 s a run).
+        // Service records' dates are parsed by whichever thread has time: always on the reading
+        // thread measured 9 % slower at 1 million volunteers, where that thread is as busy as
+        // this one, and 15-25 % faster at 10 million, where this one waits on memory.
+        records.set(ServiceRecordField.startedAt, .timestamp, onlyWhenAhead: true)
+        records.set(ServiceRecordField.endedAt, .timestamp, onlyWhenAhead: true)
         return [.volunteers: volunteers, .serviceRecords: records]
     }
 
