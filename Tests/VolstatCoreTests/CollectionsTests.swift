@@ -109,7 +109,9 @@ struct ReserveTests {
         #expect(keys.count == 1_000 && prints.count == 1_000 && persons.count == 1_000)
     }
 
-    @Test("prepared values: key hashes, fingerprints and dates as the tables and parsers compute them")
+    @Test(
+        "prepared values: key hashes, fingerprints, dates, region codes and hours as the tables and parsers compute them"
+    )
     func preparedValues() {
         withBytes("V000123") { bytes in
             #expect(
@@ -123,5 +125,9 @@ struct ReserveTests {
             withBytes("2022-03-04 10:30") { RowPreparation.compute(.timestamp, $0) }
                 == Timestamp("2022-03-04 10:30")!.secondsSinceEpoch)
         #expect(withBytes("2022-02-30") { RowPreparation.compute(.timestamp, $0) } == RowPreparation.invalid)
+        #expect(withBytes("360702") { RowPreparation.compute(.regionCode, $0) } == 360_702)
+        #expect(withBytes("36070") { RowPreparation.compute(.regionCode, $0) } == RowPreparation.invalid)
+        #expect(withBytes("7.75") { RowPreparation.compute(.hours, $0) } == 775)
+        #expect(withBytes("seven") { RowPreparation.compute(.hours, $0) } == RowPreparation.invalid)
     }
 }

@@ -144,6 +144,11 @@ public struct RowPreparation: Sendable {
         /// `Timestamp(parsing:)` of the bytes as seconds since 1970, `RowPreparation.invalid` when
         /// it does not parse.
         case timestamp
+        /// `RegionTable.parseCode` of the bytes, `RowPreparation.invalid` when it does not parse.
+        case regionCode
+        /// `Hours(parsing:)` of the bytes in hundredths, `RowPreparation.invalid` when it does not
+        /// parse.
+        case hours
     }
 
     /// The prepared value of a date that does not parse.
@@ -176,6 +181,10 @@ public struct RowPreparation: Sendable {
             return Int64(bitPattern: FingerprintTable.fingerprint(bytes, seed: seed))
         case .timestamp:
             return Timestamp(parsing: bytes)?.secondsSinceEpoch ?? invalid
+        case .regionCode:
+            return RegionTable.parseCode(bytes).map(Int64.init) ?? invalid
+        case .hours:
+            return Hours(parsing: bytes)?.hundredths ?? invalid
         }
     }
 }

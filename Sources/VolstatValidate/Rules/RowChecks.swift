@@ -69,7 +69,13 @@ struct RowChecks {
 
     mutating func region(_ field: Int, required: Bool) -> RegionCode? {
         guard let bytes = present(field, required: required) else { return nil }
-        guard var code = RegionTable.parseCode(bytes) else {
+        let parsed: RegionCode?
+        if let prepared = fields.prepared(field) {
+            parsed = prepared == RowPreparation.invalid ? nil : RegionCode(truncatingIfNeeded: prepared)
+        } else {
+            parsed = RegionTable.parseCode(bytes)
+        }
+        guard var code = parsed else {
             let name = fieldName(field)
             add(
                 .regionFormat, field: field, "\(name) '\(FieldText.display(bytes))' is not a 6-digit GB/T 2260 code",
