@@ -16,6 +16,11 @@ int volstat_exchange_paths(const char *first, const char *second) {
 #endif
 }
 
+/* Linux 5.14's value, for C libraries whose headers predate it. */
+#if defined(__linux__) && !defined(MADV_POPULATE_WRITE)
+#define MADV_POPULATE_WRITE 23
+#endif
+
 int volstat_populate_writable(void *start, size_t length) {
 #ifdef MADV_POPULATE_WRITE
     return madvise(start, length, MADV_POPULATE_WRITE);

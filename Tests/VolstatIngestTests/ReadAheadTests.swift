@@ -2,8 +2,9 @@ import Crypto
 import Foundation
 import Testing
 import VolstatCore
-import VolstatIngest
 import VolstatTestSupport
+
+@testable import VolstatIngest
 
 /// A source that gives its bytes and then fails, as a file cut off by a disk error does.
 final class FailingByteSource: ByteSource {
@@ -100,6 +101,34 @@ struct ReadAheadTests {
         #expect(checked == 49)
     }
 
+    @Test("the raw identity number is not among the bytes handed to the validating thread")
+    func identityNumberStaysBehind() throws {
+        let numbers = ["11010519491231002X", "110105194912310029", "440524188001010014"]
+        let text =
+            "source_id,id_number,gender,region_code,registered_at\n"
+            + numbers.enumerated().map { "V\($0.offset),\($0.element),F,110105,2022-01-0\($0.offset + 1)\n" }
+            .joined()
+        let rows = try ReadAheadRows(file: "v.csv") {
+            try CanonicalRowReader(
+                reader: CSVReader(source: MemoryByteSource(Array(text.utf8)), name: "v.csv"),
+                mapping: FieldMapping(dataset: .volunteers), pseudonymiser: nil)
+        }
+        var checked = 0
+        while try rows.next() {
+            #expect(rows.hasIdentityNumber)
+            #expect(rows.value(VolunteerField.idNumber) == nil)
+            // The row's bytes in the batch: from its first value to the end of its last.
+            let values = (0..<Dataset.volunteers.fields.count).compactMap { rows.value($0) }
+            let low = try #require(values.map { $0.baseAddress! }.min())
+            let high = try #require(values.map { $0.baseAddress! + $0.count }.max())
+            let copied = String(decoding: UnsafeRawBufferPointer(start: low, count: high - low), as: UTF8.self)
+            #expect(copied.hasPrefix("V\(checked),"))
+            for number in numbers { #expect(!copied.contains(number)) }
+            checked += 1
+        }
+        #expect(checked == 3)
+    }
+
     @Test("a step meant for when the reader is ahead is done only in batches it had to wait for")
     func stepsOnlyWhenAhead() throws {
         var preparation = RowPreparation(fieldCount: Dataset.serviceRecords.fields.count)
@@ -109,9 +138,9 @@ struct ReadAheadTests {
         let rows = try ReadAheadRows(file: "test.csv", rowsPerBatch: 8, preparation: { _ in prepared }) {
             try Self.openDirect(text)
         }
-        // The reader fills its three batches at once, then waits for the first to come back:
-        // every batch after those it had to wait for, as this consumer has not started yet.
-        Thread.sleep(forTimeInterval: 0.5)
+        // The reader fills its three batches at once, then waits for the first to come back: the
+        // fourth batch is one it had to wait for.
+        #expect(rows.waitUntilReaderIsAhead())
         var row = 0
         var preparedRows = 0
         while try rows.next() {

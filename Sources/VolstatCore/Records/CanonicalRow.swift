@@ -134,7 +134,8 @@ public struct RowFields {
 }
 
 /// Per-row work a reader on another thread can do for the validator, which then only looks
-/// things up: the hash of a key field, the parsed moment of a date field. Indexed by field.
+/// things up: the hash of a key field, the parsed value of a date, region code or hours field.
+/// Indexed by field.
 public struct RowPreparation: Sendable {
     public enum Step: Sendable {
         /// `ByteKeyTable.hash(_:seed:)` of the bytes.
@@ -151,7 +152,7 @@ public struct RowPreparation: Sendable {
         case hours
     }
 
-    /// The prepared value of a date that does not parse.
+    /// The prepared value of a date, region code or hours field that does not parse.
     public static let invalid = Int64.min
 
     public private(set) var steps: [Step?]

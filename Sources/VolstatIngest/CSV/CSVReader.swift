@@ -50,8 +50,8 @@ public final class CSVReader: RecordReader {
     private var valueCount = 0
     private var recordStart = 0
     private var recordLength = 0
-    /// The buffer's bytes before this offset are known to be valid UTF-8 without U+FFFD, so the
-    /// records in them need no check of their own.
+    /// The buffer's bytes from the current record's start up to this offset are known to be
+    /// valid UTF-8 without U+FFFD, so the records in them need no check of their own.
     private var checkedUpTo = 0
     private var allSlots: [Int] = []
 

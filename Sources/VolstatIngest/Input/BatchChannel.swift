@@ -34,6 +34,15 @@ final class BatchChannel<Batch: AnyObject>: @unchecked Sendable {
     private var created = 0
     private let limit: Int
     private var cancelled = false
+    /// The reading thread is waiting for an empty batch (for tests and diagnostics).
+    private var readerWaiting = false
+
+    /// Whether the reading thread is waiting for an empty batch right now.
+    var isReaderWaiting: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return readerWaiting
+    }
 
     init(batches: Int) { limit = batches }
 
@@ -52,7 +61,9 @@ final class BatchChannel<Batch: AnyObject>: @unchecked Sendable {
                 return (make(), waited)
             }
             waited = true
+            readerWaiting = true
             condition.wait()
+            readerWaiting = false
         }
     }
 

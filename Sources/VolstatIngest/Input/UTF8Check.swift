@@ -17,7 +17,7 @@ enum UTF8Check {
             // Three-byte characters with leads E1-EC or EE (most of CJK) are valid whenever both
             // continuation bytes are: no overlong form, surrogate or U+FFFD can start with them.
             while index + 4 <= count {
-                let word = base.loadUnaligned(fromByteOffset: index, as: UInt32.self)
+                let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt32.self))
                 let lead = word & 0xFF
                 guard lead & 0xF0 == 0xE0, lead != 0xE0, lead != 0xED, lead != 0xEF,
                     word & 0x00C0_C000 == 0x0080_8000

@@ -76,13 +76,15 @@ public final class CanonicalRowReader: CanonicalRow {
         copiedDirectly = csv != nil && !mappedValues.contains { $0 != nil }
     }
 
-    /// Whether `copyFields` can copy the record's bytes at once: a CSV source without `values`.
+    /// Whether `copyFields` can copy each record's bytes at once: a CSV source without `values`.
     private let copiedDirectly: Bool
 
     /// Copies the current row's values into `arena`, and writes each field's offset in it and
     /// length to `spans` (two words per field; length -1 for a field `value` returns nil for).
-    /// Equivalent to appending `value(field)` for every field, but a CSV record without value
-    /// mappings is copied in one piece and its fields located in the copy.
+    /// Equivalent to appending `value(field)` for every field, but for a CSV source without value
+    /// mappings the record is copied in one piece and its fields located in the copy; the
+    /// identity number's bytes in the copy are overwritten with spaces, so that the raw number
+    /// still never leaves this type.
     func copyFields(to spans: UnsafeMutablePointer<Int>, arena: ByteArena) {
         let fieldCount = slots.count
         guard copiedDirectly, let csv else {
@@ -104,6 +106,10 @@ public final class CanonicalRowReader: CanonicalRow {
         let bytes = record.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let present = csv.currentValueCount
         let identityField = identityField ?? -1
+        if identityField >= 0, case let slot = slots[identityField], slot >= 0, slot < present {
+            let (start, count) = csv.valueExtent(slot)
+            arena.overwrite(start: base + start, count: count, with: 0x20)
+        }
         for field in 0..<fieldCount {
             let slot = slots[field]
             guard slot >= 0, slot < present, field != identityField else {

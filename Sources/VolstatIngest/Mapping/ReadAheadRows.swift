@@ -76,6 +76,17 @@ public final class ReadAheadRows: CanonicalRow {
 
     deinit { channel.cancel() }
 
+    /// Waits (up to `timeout` seconds) until the reading thread has filled every batch it may
+    /// and waits for one to come back; false on timeout. For tests of what it does once ahead.
+    func waitUntilReaderIsAhead(timeout: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !channel.isReaderWaiting {
+            if Date() > deadline { return false }
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+        return true
+    }
+
     /// Advances to the next row; false at the end of the file.
     public func next() throws -> Bool {
         position += 1
@@ -158,8 +169,9 @@ public final class ReadAheadRows: CanonicalRow {
     }
 }
 
-/// Up to `capacity` rows: each field's bytes copied into one buffer, with per-row line, problem
-/// and identity check. Storage is manual so that the reading side can hand out raw pointers.
+/// Up to `capacity` rows: their bytes copied into one buffer (a CSV record whole, with its
+/// identity number blanked; otherwise each field's value), with per-row line, problem and
+/// identity check. Storage is manual so that the reading side can hand out raw pointers.
 private final class RowBatch: FillableBatch, @unchecked Sendable {
     /// The batch's storage as raw pointers, valid while the batch lives and is not refilled.
     struct View {
@@ -186,8 +198,8 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
     var bytesConsumed = 0
     /// The reader's `offset` at the end of the batch.
     var offset: Int?
-    /// The fields' bytes; per row and field, `spans` holds start and length in them (length -1
-    /// for an absent field).
+    /// The rows' bytes (see `CanonicalRowReader.copyFields`); per row and field, `spans` holds
+    /// the value's start and length in them (length -1 for an absent field).
     private let values: ByteArena
     private let storage: View
 

@@ -49,8 +49,9 @@ public final class Validator {
     static let lookahead = 8
 
     /// What a reader on another thread can compute for the checks of each dataset: the hashes of
-    /// the key fields for this validator's tables, the volunteers' dates, and the service
-    /// records' dates while that thread is ahead of this one.
+    /// the key fields for this validator's tables and the volunteers' dates always; while that
+    /// thread is ahead of this one, also the service records' dates and hours and both datasets'
+    /// region codes.
     public var preparations: [Dataset: RowPreparation] {
         guard policy.enabled else { return [:] }
         var volunteers = RowPreparation(fieldCount: Dataset.volunteers.fields.count)
