@@ -46,8 +46,6 @@ public final class CSVReader: RecordReader {
     /// The current record's fields; once it is read, each span is its value's bytes (quotes
     /// removed and doubled quotes collapsed in place), relative to `recordStart`.
     private var spans = CSVTokenizer.FieldSpans()
-    /// The number of values the current record has (0 for a malformed one).
-    private var valueCount = 0
     private var recordStart = 0
     private var recordLength = 0
     /// The buffer's bytes from the current record's start up to this offset are known to be
@@ -104,11 +102,11 @@ public final class CSVReader: RecordReader {
         UnsafeRawBufferPointer(start: buffer.baseAddress! + recordStart, count: recordLength)
     }
 
-    /// The number of values in the current record.
-    var currentValueCount: Int { valueCount }
+    /// The number of values in the current record (0 for a malformed one).
+    var valueCount: Int { spans.count }
 
     /// Where a slot's value lies in `recordBytes`: its offset and length (the slot must be below
-    /// `currentValueCount`).
+    /// `valueCount`).
     @inline(__always)
     func valueExtent(_ slot: Int) -> (start: Int, count: Int) {
         let span = spans[slot]
@@ -152,7 +150,7 @@ public final class CSVReader: RecordReader {
             case .malformed(let length, let lineBreaks, let offset, let reason):
                 line = nextLine
                 nextLine += lineBreaks
-                valueCount = 0
+                spans.removeAll()
                 recordLength = 0
                 let column = columnOf(offset: offset, recordStart: start)
                 start += length
@@ -189,7 +187,6 @@ public final class CSVReader: RecordReader {
         if checkEncoding, recordStart + length > checkedUpTo, let offset = firstEncodingProblem(length: length) {
             problem = .invalidEncoding(column: columnOf(offset: offset, recordStart: recordStart))
         }
-        valueCount = spans.count
         guard spans.hasQuotedFields else { return }
         for index in 0..<valueCount where spans[index].quoted {
             let span = spans[index]

@@ -34,6 +34,8 @@ final class BatchChannel<Batch: AnyObject>: @unchecked Sendable {
     private var created = 0
     private let limit: Int
     private var cancelled = false
+    /// The consumer has had the last batch or the error (touched by the consumer only).
+    private var consumerDone = false
     /// The reading thread is waiting for an empty batch (for tests and diagnostics).
     private var readerWaiting = false
 
@@ -97,18 +99,27 @@ final class BatchChannel<Batch: AnyObject>: @unchecked Sendable {
     }
 }
 
-/// A batch a reading thread fills: records until `capacity` or `isFull`, then whether the input
-/// ended there and the error that ended it.
+/// What the reading thread records about a batch besides its records.
+struct BatchState {
+    /// The input ended with this batch.
+    var isLast = false
+    /// The error that ended the input (the batch holds the records read before it).
+    var error: ErrorBox?
+    /// The reading thread had to wait for this batch (the consumer is behind): it has time for
+    /// work it would otherwise leave to the consumer.
+    var readerIsAhead = false
+    /// Bytes of the file read up to the end of the batch.
+    var bytesConsumed = 0
+}
+
+/// A batch a reading thread fills: records until `capacity` or `isFull`, then its `state`.
 protocol FillableBatch: AnyObject {
     var count: Int { get }
     var capacity: Int { get }
     /// The batch's bytes reached their limit before its record count did.
     var isFull: Bool { get }
-    var isLast: Bool { get set }
-    var error: ErrorBox? { get set }
-    /// The reading thread had to wait for this batch (the consumer is behind): it has time for
-    /// work it would otherwise leave to the consumer.
-    var readerIsAhead: Bool { get set }
+    var state: BatchState { get set }
+    /// Empties the records (`fill` resets the state).
     func reset()
 }
 
@@ -117,11 +128,15 @@ extension BatchChannel where Batch: FillableBatch {
     ///
     /// - Parameters:
     ///   - readOne: reads the next record into the batch; false at the end of the input.
-    ///   - finish: records what the consumer needs besides the records (bytes read and the like).
-    func fill(make: () -> Batch, readOne: (Batch) throws -> Bool, finish: (Batch) -> Void) {
+    ///   - bytesConsumed: the bytes of the file read so far.
+    ///   - finish: records what else the consumer needs besides the records.
+    func fill(
+        make: () -> Batch, readOne: (Batch) throws -> Bool, bytesConsumed: () -> Int,
+        finish: (Batch) -> Void = { _ in }
+    ) {
         while let (batch, waited) = emptyBatch(make: make) {
             batch.reset()
-            batch.readerIsAhead = waited
+            batch.state = BatchState(readerIsAhead: waited)
             var ended = false
             do {
                 while batch.count < batch.capacity, !batch.isFull {
@@ -131,13 +146,32 @@ extension BatchChannel where Batch: FillableBatch {
                     }
                 }
             } catch {
-                batch.error = ErrorBox(error: error)
+                batch.state.error = ErrorBox(error: error)
                 ended = true
             }
-            batch.isLast = ended
+            batch.state.isLast = ended
+            batch.state.bytesConsumed = bytesConsumed()
             finish(batch)
             send(batch)
             if ended { return }
         }
+    }
+
+    /// The consumer's step to the batch after `current`, which goes back to the reading thread
+    /// (unless it has no capacity: the consumer's placeholder before the first). Nil once the
+    /// input has ended; the reading thread's error is thrown once, after the batches before it.
+    func batch(after current: Batch) throws -> Batch? {
+        if consumerDone { return nil }
+        if let error = current.state.error {
+            consumerDone = true
+            throw error.error
+        }
+        if current.state.isLast {
+            consumerDone = true
+            return nil
+        }
+        let next = receive()
+        if current.capacity > 0 { recycle(current) }
+        return next
     }
 }

@@ -13,12 +13,11 @@ public final class ReadAheadRecordReader: RecordReader {
     public var line: Int { current.lines[position] }
     public var problem: RecordProblem? { current.problems[position] }
     public private(set) var presentSlots: [Int] = []
-    public var bytesConsumed: Int { current.bytesConsumed }
+    public var bytesConsumed: Int { current.state.bytesConsumed }
 
     private let channel: BatchChannel<RecordBatch>
     private var current = RecordBatch()
     private var position = -1
-    private var finished = false
     /// The current record's values by slot: start and length in the batch's bytes, -1 if absent.
     private var ranges: [(start: Int, count: Int)] = []
 
@@ -52,17 +51,7 @@ public final class ReadAheadRecordReader: RecordReader {
     public func next() throws -> Bool {
         position += 1
         while position >= current.count {
-            if finished { return false }
-            if let error = current.error {
-                finished = true
-                throw error.error
-            }
-            if current.isLast {
-                finished = true
-                return false
-            }
-            let next = channel.receive()
-            if current.capacity > 0 { channel.recycle(current) }
+            guard let next = try channel.batch(after: current) else { return false }
             current = next
             fieldNames = next.fieldNames
             position = 0
@@ -92,10 +81,8 @@ public final class ReadAheadRecordReader: RecordReader {
                 batch.append(reader)
                 return true
             },
-            finish: { batch in
-                batch.fieldNames = reader.fieldNames
-                batch.bytesConsumed = reader.bytesConsumed
-            })
+            bytesConsumed: { reader.bytesConsumed },
+            finish: { batch in batch.fieldNames = reader.fieldNames })
     }
 }
 
@@ -108,10 +95,7 @@ private final class RecordBatch: FillableBatch, @unchecked Sendable {
     }
 
     let capacity: Int
-    var isLast = false
-    var readerIsAhead = false
-    var error: ErrorBox?
-    var bytesConsumed = 0
+    var state = BatchState()
     var fieldNames: [String] = []
     private(set) var lines: [Int] = []
     private(set) var problems: [RecordProblem?] = []
@@ -131,8 +115,6 @@ private final class RecordBatch: FillableBatch, @unchecked Sendable {
     var isFull: Bool { values.count >= 1 << 26 }
 
     func reset() {
-        isLast = false
-        error = nil
         values.reset()
         lines.removeAll(keepingCapacity: true)
         problems.removeAll(keepingCapacity: true)

@@ -16,8 +16,9 @@ public final class CanonicalRowReader: CanonicalRow {
     public var offset: Int? { reader.offset }
 
     private let reader: any RecordReader
-    /// The same reader when it is a CSV reader, for the batch copy's direct path.
-    private let csv: CSVReader?
+    /// The same reader when it is a CSV reader and the source maps no values: `copyFields`
+    /// then copies each record's bytes at once.
+    private let directCSV: CSVReader?
     private let slots: [Int]
     private let names: [String]
     private let mappedValues: [[String: Range<Int>]?]
@@ -36,7 +37,6 @@ public final class CanonicalRowReader: CanonicalRow {
     ) throws {
         self.verifyIdentity = verifyIdentity
         self.reader = reader
-        csv = reader as? CSVReader
         self.dataset = mapping.dataset
         self.pseudonymiser = pseudonymiser
         self.legacy = legacy
@@ -73,11 +73,8 @@ public final class CanonicalRowReader: CanonicalRow {
         }
         mappedBytes = arena
         identityField = mapping.dataset.fields.firstIndex(of: "id_number")
-        copiedDirectly = csv != nil && !mappedValues.contains { $0 != nil }
+        directCSV = mappedValues.allSatisfy { $0 == nil } ? reader as? CSVReader : nil
     }
-
-    /// Whether `copyFields` can copy each record's bytes at once: a CSV source without `values`.
-    private let copiedDirectly: Bool
 
     /// Copies the current row's values into `arena`, and writes each field's offset in it and
     /// length to `spans` (two words per field; length -1 for a field `value` returns nil for).
@@ -87,7 +84,7 @@ public final class CanonicalRowReader: CanonicalRow {
     /// still never leaves this type.
     func copyFields(to spans: UnsafeMutablePointer<Int>, arena: ByteArena) {
         let fieldCount = slots.count
-        guard copiedDirectly, let csv else {
+        guard let csv = directCSV else {
             for field in 0..<fieldCount {
                 guard let value = value(field) else {
                     spans[2 * field] = 0
@@ -104,7 +101,7 @@ public final class CanonicalRowReader: CanonicalRow {
         let record = csv.recordBytes
         arena.append(record)
         let bytes = record.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        let present = csv.currentValueCount
+        let present = csv.valueCount
         let identityField = identityField ?? -1
         if identityField >= 0, case let slot = slots[identityField], slot >= 0, slot < present {
             let (start, count) = csv.valueExtent(slot)
@@ -117,12 +114,10 @@ public final class CanonicalRowReader: CanonicalRow {
                 spans[2 * field + 1] = -1
                 continue
             }
-            var (start, count) = csv.valueExtent(slot)
-            var end = start + count
-            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-            spans[2 * field] = base + start
-            spans[2 * field + 1] = end - start
+            let (start, count) = csv.valueExtent(slot)
+            let trimmed = Self.trimmed(bytes, start..<(start + count))
+            spans[2 * field] = base + trimmed.lowerBound
+            spans[2 * field + 1] = trimmed.count
         }
     }
 
@@ -158,10 +153,18 @@ public final class CanonicalRowReader: CanonicalRow {
     private func rawValue(_ field: Int) -> UnsafeRawBufferPointer? {
         let slot = slots[field]
         guard slot >= 0, let bytes = reader.value(at: slot) else { return nil }
-        var start = 0
-        var end = bytes.count
+        guard let base = bytes.baseAddress else { return bytes }
+        return UnsafeRawBufferPointer(
+            rebasing: bytes[Self.trimmed(base.assumingMemoryBound(to: UInt8.self), 0..<bytes.count)])
+    }
+
+    /// `range` of `bytes` without leading and trailing spaces and tabs.
+    @inline(__always)
+    private static func trimmed(_ bytes: UnsafePointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
+        var start = range.lowerBound
+        var end = range.upperBound
         while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
         while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-        return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        return start..<end
     }
 }

@@ -18,7 +18,7 @@ public final class ReadAheadRows: CanonicalRow {
     /// Whether the row has a non-empty identity number (which `value` never returns).
     public var hasIdentityNumber: Bool { view.hasIdentityNumber[position] }
     /// Bytes of the file read up to the end of the current batch.
-    public var bytesConsumed: Int { current.bytesConsumed }
+    public var bytesConsumed: Int { current.state.bytesConsumed }
     /// The file's row count extrapolated from its first batch (plain files only), known from
     /// the first row on; nil when the file is compressed or transcoded, or fits in one batch.
     public private(set) var estimatedRows: Int?
@@ -33,7 +33,6 @@ public final class ReadAheadRows: CanonicalRow {
     /// The current row's spans in `view`.
     private var rowSpans: UnsafeMutablePointer<Int>
     private var position = -1
-    private var finished = false
 
     /// Opens the source on the reading thread and waits until it is open.
     ///
@@ -94,19 +93,8 @@ public final class ReadAheadRows: CanonicalRow {
             rowSpans += 2 * fieldCount
             return true
         }
-        while !finished {
-            if let error = current.error {
-                finished = true
-                throw error.error
-            }
-            if current.isLast {
-                finished = true
-                break
-            }
-            let next = channel.receive()
-            if current.capacity > 0 {
-                channel.recycle(current)
-            } else if let fileBytes, let offset = next.offset, offset > 0, !next.isLast {
+        while let next = try channel.batch(after: current) {
+            if current.capacity == 0, let fileBytes, let offset = next.offset, offset > 0, !next.state.isLast {
                 // At most one row per 16 bytes: a first batch of unusually short rows must not
                 // size the tables for far more rows than the file can hold.
                 estimatedRows = min(Int(Double(fileBytes) * Double(next.count) / Double(offset)), fileBytes / 16)
@@ -159,13 +147,11 @@ public final class ReadAheadRows: CanonicalRow {
             make: { RowBatch(fieldCount: fieldCount, capacity: rowsPerBatch) },
             readOne: { batch in
                 guard try reader.next() else { return false }
-                batch.append(reader, steps: batch.readerIsAhead ? aheadSteps : steps)
+                batch.append(reader, steps: batch.state.readerIsAhead ? aheadSteps : steps)
                 return true
             },
-            finish: { batch in
-                batch.bytesConsumed = reader.bytesConsumed
-                batch.offset = reader.offset
-            })
+            bytesConsumed: { reader.bytesConsumed },
+            finish: { batch in batch.offset = reader.offset })
     }
 }
 
@@ -192,10 +178,7 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
     let fieldCount: Int
     let capacity: Int
     private(set) var count = 0
-    var isLast = false
-    var readerIsAhead = false
-    var error: ErrorBox?
-    var bytesConsumed = 0
+    var state = BatchState()
     /// The reader's `offset` at the end of the batch.
     var offset: Int?
     /// The rows' bytes (see `CanonicalRowReader.copyFields`); per row and field, `spans` holds
@@ -241,8 +224,6 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         storage.identities.deinitialize(count: count)
         count = 0
         values.reset()
-        isLast = false
-        error = nil
     }
 
     /// Copies the reader's current row and computes what `steps` ask for.
@@ -253,16 +234,14 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         let problem = reader.problem
         if problem == nil {
             reader.copyFields(to: row, arena: values)
+            for (field, step) in steps where row[2 * field + 1] > 0 {
+                prepared[field] = RowPreparation.compute(
+                    step, values.bytes(start: row[2 * field], count: row[2 * field + 1]))
+            }
         } else {
             for field in 0..<fieldCount {
                 row[2 * field] = 0
                 row[2 * field + 1] = -1
-            }
-        }
-        if problem == nil {
-            for (field, step) in steps where row[2 * field + 1] > 0 {
-                prepared[field] = RowPreparation.compute(
-                    step, values.bytes(start: row[2 * field], count: row[2 * field + 1]))
             }
         }
         storage.lines[count] = reader.line
