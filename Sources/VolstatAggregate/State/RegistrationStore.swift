@@ -209,18 +209,7 @@ public struct PendingServiceRecords: Sendable {
     }
 
     /// Replaces the entries by `size` entries that start with the current ones.
-    private mutating func grow(to size: Int) {
-        var larger = ZeroedArray<Entry>(count: size)
-        let current = entries
-        larger.withUnsafeMutableBufferPointer { larger in
-            current.withUnsafeBufferPointer { current in
-                if let source = current.baseAddress, !current.isEmpty {
-                    larger.baseAddress!.update(from: source, count: current.count)
-                }
-            }
-        }
-        entries = larger
-    }
+    private mutating func grow(to size: Int) { entries = ZeroedArray(count: size, copying: entries) }
 
     /// The retention bit of a year (0 outside 2000...2063).
     private static func yearBit(_ year: Int) -> UInt64 {

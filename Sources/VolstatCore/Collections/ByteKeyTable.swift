@@ -41,25 +41,19 @@ public struct ByteKeyTable: Sendable {
     public private(set) var count = 0
     private let seed: UInt64
 
-    /// The table has any number of slots, not only powers of two, so that it is sized to what
-    /// it will hold (at a load of at most 3/4).
+    /// Sized (see `LinearProbing`) to hold `capacity` keys without growing.
     public init(capacity: Int = 1024, seed: UInt64 = 0x5851_F42D_4C95_7F2D) {
-        slots = ZeroedArray(count: Self.size(for: capacity))
+        slots = ZeroedArray(count: LinearProbing.size(for: capacity))
         self.seed = seed
     }
 
-    private static func size(for capacity: Int) -> Int { max(16, capacity * 4 / 3 + 1) }
-
-    /// The slot a hash's probe starts at, in a table of `size` slots: the hash's low 48 bits
-    /// scaled to the size (the high 16 are the tag, which must not follow the slot).
+    /// The slot a hash's probe starts at: its low 48 bits scaled to the size (the high 16 are the
+    /// tag, which must not follow the slot).
     @inline(__always)
-    private static func home(_ hash: UInt64, size: Int) -> Int {
-        Int(truncatingIfNeeded: (hash << 16).multipliedFullWidth(by: UInt64(size)).high)
-    }
+    private static func home(_ hash: UInt64, size: Int) -> Int { LinearProbing.home(hash << 16, size: size) }
 
-    /// The slot after `index`, wrapping at the end.
     @inline(__always)
-    private static func next(_ index: Int, size: Int) -> Int { index + 1 == size ? 0 : index + 1 }
+    private static func next(_ index: Int, size: Int) -> Int { LinearProbing.next(index, size: size) }
 
     /// The seed of the table's hash, for `hash(_:seed:)` computed elsewhere.
     public var hashSeed: UInt64 { seed }
@@ -141,7 +135,8 @@ public struct ByteKeyTable: Sendable {
         }
     }
 
-    /// Stores `value` for a key that `lookup` found absent at `slot`, with nothing stored since.
+    /// Stores `value` for a key at the slot `lookup` gave for it, with nothing stored since: in the
+    /// slot when it is empty, else (the key was there, or the table must grow) through `update`.
     public mutating func insert(_ value: Int32, for probe: Probe, at slot: Int) {
         guard (count + 1) * 4 <= slots.count * 3, slots[slot].tag == 0 else {
             update(value, for: probe)
@@ -213,7 +208,7 @@ public struct ByteKeyTable: Sendable {
     /// Makes room for `capacity` entries in all, so that the table does not grow (and rehash)
     /// on the way there.
     public mutating func reserve(_ capacity: Int) {
-        let size = Self.size(for: capacity)
+        let size = LinearProbing.size(for: capacity)
         if size > slots.count { rebuild(size: size) }
     }
 

@@ -10,23 +10,21 @@ public struct PersonIndex: Sendable {
     private var slots: ZeroedArray<UInt64>
     public private(set) var keys: [PersonKey] = []
 
-    /// Any number of slots, not only powers of two: sized to hold `capacity` at a load of 3/4.
+    /// Sized (see `LinearProbing`) to hold `capacity` persons without growing.
     public init(capacity: Int = 1024) {
-        slots = ZeroedArray(count: Self.size(for: capacity))
+        slots = ZeroedArray(count: LinearProbing.size(for: capacity))
     }
-
-    private static func size(for capacity: Int) -> Int { max(16, capacity * 4 / 3 + 1) }
 
     /// The slot a key's probe starts at: its low word, mixed by a multiplication so that its low
     /// bits count too, scaled to the table's size (the tag comes from the high word). Keys that
     /// are not uniformly random (in tests, say) then still spread over the table.
     @inline(__always)
     private static func home(_ key: PersonKey, size: Int) -> Int {
-        Int(truncatingIfNeeded: (key.low &* 0x9E37_79B9_7F4A_7C15).multipliedFullWidth(by: UInt64(size)).high)
+        LinearProbing.home(key.low &* 0x9E37_79B9_7F4A_7C15, size: size)
     }
 
     @inline(__always)
-    private static func next(_ index: Int, size: Int) -> Int { index + 1 == size ? 0 : index + 1 }
+    private static func next(_ index: Int, size: Int) -> Int { LinearProbing.next(index, size: size) }
 
     public var count: Int { keys.count }
 
@@ -85,7 +83,7 @@ public struct PersonIndex: Sendable {
 
     /// Makes room for `capacity` persons in all, so that the index does not grow on the way there.
     public mutating func reserve(_ capacity: Int) {
-        let size = Self.size(for: capacity)
+        let size = LinearProbing.size(for: capacity)
         if size > slots.count { rebuild(size: size) }
         keys.reserveCapacity(capacity)
     }
@@ -127,26 +125,18 @@ public struct FingerprintTable: Sendable {
     public private(set) var count = 0
     public let seed: UInt64
 
-    /// The table has any number of slots, not only powers of two (a fingerprint's home slot is
-    /// its high bits scaled to the size), so that it is sized to what it will hold: at 30 million
-    /// ids, 480 MB instead of the 768 MB of the next power of two.
+    /// Sized (see `LinearProbing`) to hold `capacity` ids without growing: at 30 million ids,
+    /// 480 MB instead of the 768 MB of the next power of two.
     public init(capacity: Int = 1024, seed: UInt64) {
-        slots = ZeroedArray(count: Self.size(for: capacity))
+        slots = ZeroedArray(count: LinearProbing.size(for: capacity))
         self.seed = seed
     }
 
-    /// Slots for `capacity` entries at a load of at most 3/4.
-    private static func size(for capacity: Int) -> Int { max(16, capacity * 4 / 3 + 1) }
-
-    /// The slot a fingerprint's probe starts at, in a table of `size` slots.
     @inline(__always)
-    private static func home(_ fingerprint: UInt64, size: Int) -> Int {
-        Int(truncatingIfNeeded: fingerprint.multipliedFullWidth(by: UInt64(size)).high)
-    }
+    private static func home(_ fingerprint: UInt64, size: Int) -> Int { LinearProbing.home(fingerprint, size: size) }
 
-    /// The slot after `index`, wrapping at the end.
     @inline(__always)
-    private static func next(_ index: Int, size: Int) -> Int { index + 1 == size ? 0 : index + 1 }
+    private static func next(_ index: Int, size: Int) -> Int { LinearProbing.next(index, size: size) }
 
     @inline(__always)
     public func fingerprint(_ key: UnsafeRawBufferPointer) -> UInt64 { Self.fingerprint(key, seed: seed) }
@@ -211,7 +201,7 @@ public struct FingerprintTable: Sendable {
 
     /// Makes room for `capacity` entries in all, so that the table does not grow on the way there.
     public mutating func reserve(_ capacity: Int) {
-        let size = Self.size(for: capacity)
+        let size = LinearProbing.size(for: capacity)
         if size > slots.count { rebuild(size: size) { _ in false } }
     }
 

@@ -19,6 +19,12 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
         storage = Storage(count: count)
     }
 
+    /// `count` elements that start with those of `other` (at most `count` of them), then zeros.
+    public init(count: Int, copying other: ZeroedArray) {
+        self.init(count: count)
+        storage.base.update(from: other.storage.base, count: Swift.min(count, other.count))
+    }
+
     public var startIndex: Int { 0 }
     public var endIndex: Int { storage.count }
 
@@ -26,7 +32,7 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
     public subscript(index: Int) -> Element {
         get { storage.base[index] }
         set {
-            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+            if !isKnownUniquelyReferenced(&storage) { self = ZeroedArray(count: count, copying: self) }
             storage.base[index] = newValue
         }
     }
@@ -44,7 +50,7 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
     public mutating func withUnsafeMutableBufferPointer<Result>(
         _ body: (UnsafeMutableBufferPointer<Element>) throws -> Result
     ) rethrows -> Result {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        if !isKnownUniquelyReferenced(&storage) { self = ZeroedArray(count: count, copying: self) }
         return try body(UnsafeMutableBufferPointer(start: storage.base, count: storage.count))
     }
 
@@ -87,12 +93,6 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
             } else {
                 free(base)
             }
-        }
-
-        func copy() -> Storage {
-            let copy = Storage(count: count)
-            copy.base.update(from: base, count: count)
-            return copy
         }
 
         /// Marks the 2 MiB-aligned part of a region for huge pages; a kernel without them ignores it.

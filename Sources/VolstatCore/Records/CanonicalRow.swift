@@ -123,6 +123,13 @@ public struct RowFields {
         return UnsafeRawBufferPointer(start: layout.bytes + layout.spans[2 * field], count: length)
     }
 
+    /// The value the reading thread prepared for `field`, or else `step` computed here from the
+    /// field's `bytes`: the same value either way.
+    @inlinable @inline(__always)
+    public func prepared(_ field: Int, else step: RowPreparation.Step, _ bytes: UnsafeRawBufferPointer) -> Int64 {
+        prepared(field) ?? RowPreparation.compute(step, bytes)
+    }
+
     /// See `CanonicalRow.prepared(_:ahead:)`.
     @inlinable @inline(__always)
     public func prepared(_ field: Int, ahead distance: Int = 0) -> Int64? {

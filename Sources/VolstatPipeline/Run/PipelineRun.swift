@@ -108,7 +108,7 @@ public final class PipelineRun {
         let publish = PublishStage(
             config: config, asOf: request.asOf, regions: try RegionTable.bundled(), outputRoot: request.outputRoot)
 
-        if !request.force,
+        if mayReuse,
             let previous = try ledger.lastSuccess(
                 pipeline: config.name, asOf: asOf, pipelineSHA256: pipelineSHA256, inputsSHA256: inputsSHA256),
             let manifest = FileManager.default.contents(

@@ -43,13 +43,8 @@ struct RowChecks {
 
     mutating func date(_ field: Int, required: Bool) -> Timestamp? {
         guard let bytes = present(field, required: required) else { return nil }
-        let parsed: Timestamp?
-        if let prepared = fields.prepared(field) {
-            parsed = prepared == RowPreparation.invalid ? nil : Timestamp(secondsSinceEpoch: prepared)
-        } else {
-            parsed = Timestamp(parsing: bytes)
-        }
-        guard let timestamp = parsed else {
+        let seconds = fields.prepared(field, else: .timestamp, bytes)
+        guard seconds != RowPreparation.invalid, case let timestamp = Timestamp(secondsSinceEpoch: seconds) else {
             let name = fieldName(field)
             add(
                 .dateFormat, field: field,
@@ -69,13 +64,8 @@ struct RowChecks {
 
     mutating func region(_ field: Int, required: Bool) -> RegionCode? {
         guard let bytes = present(field, required: required) else { return nil }
-        let parsed: RegionCode?
-        if let prepared = fields.prepared(field) {
-            parsed = prepared == RowPreparation.invalid ? nil : RegionCode(truncatingIfNeeded: prepared)
-        } else {
-            parsed = RegionTable.parseCode(bytes)
-        }
-        guard var code = parsed else {
+        let parsed = fields.prepared(field, else: .regionCode, bytes)
+        guard parsed != RowPreparation.invalid, case var code = RegionCode(truncatingIfNeeded: parsed) else {
             let name = fieldName(field)
             add(
                 .regionFormat, field: field, "\(name) '\(FieldText.display(bytes))' is not a 6-digit GB/T 2260 code",

@@ -169,8 +169,7 @@ public final class Validator {
             return nil
         }
         let (index, personIndex) = accept(
-            sourceID: sourceProbe, at: sourceLookup.value == nil ? sourceLookup.slot : nil, person: person,
-            platform: platform)
+            sourceID: sourceProbe, at: sourceLookup.slot, person: person, platform: platform)
         return VolunteerFacts(
             registration: index, person: personIndex, region: region, registeredAt: registered.date,
             deregistered: status == 2, politicalStatus: political, birthDate: birthDate, gender: gender,
@@ -178,18 +177,15 @@ public final class Validator {
     }
 
     /// Numbers an accepted registration and its person, and links it to the person's others.
-    /// - Parameter slot: the empty slot `lookup` found for the source id, when it found none.
+    /// - Parameter slot: the slot `lookup` found for the source id (`insert` replaces the value
+    ///   of a source id seen before).
     private func accept(
-        sourceID: ByteKeyTable.Probe, at slot: Int?, person: PersonKey, platform: Int32
+        sourceID: ByteKeyTable.Probe, at slot: Int, person: PersonKey, platform: Int32
     ) -> (
         Int32, Int32
     ) {
         let index = registrationCount
-        if let slot {
-            registrations.insert(index, for: sourceID, at: slot)
-        } else {
-            registrations.update(index, for: sourceID)
-        }
+        registrations.insert(index, for: sourceID, at: slot)
         let (personIndex, inserted) = persons.insert(person)
         platformOfRegistration.append(platform)
         nextRegistrationOfPerson.append(-1)
@@ -221,8 +217,9 @@ public final class Validator {
         guard policy.enabled else { return read(serviceRecord: row) }
         var checks = RowChecks(row: row, context: context)
         let recordID = checks.present(ServiceRecordField.recordID, required: true).map { bytes in
-            checks.fields.prepared(ServiceRecordField.recordID).map { UInt64(bitPattern: $0) }
-                ?? serviceRecordIDs.fingerprint(bytes)
+            UInt64(
+                bitPattern: checks.fields.prepared(
+                    ServiceRecordField.recordID, else: .fingerprint(seed: serviceRecordIDs.seed), bytes))
         }
         let volunteerID = checks.present(ServiceRecordField.volunteerID, required: true)
         // The two lookups at the end are cache misses in tables of millions: start loading the
@@ -401,8 +398,9 @@ public final class Validator {
         guard conclude(row, findings: checks.findings), let sourceID, let person, let region, let registered else {
             return nil
         }
+        let probe = registrations.probe(sourceID)
         let (index, personIndex) = accept(
-            sourceID: registrations.probe(sourceID), at: nil, person: person, platform: 0)
+            sourceID: probe, at: registrations.lookup(probe).slot, person: person, platform: 0)
         return VolunteerFacts(
             registration: index, person: personIndex, region: region, registeredAt: registered,
             deregistered: deregistered,
@@ -484,13 +482,8 @@ public final class Validator {
 
     private func checkHours(_ checks: inout RowChecks) -> Hours? {
         guard let bytes = checks.present(ServiceRecordField.hours, required: true) else { return nil }
-        let parsed: Hours?
-        if let prepared = checks.fields.prepared(ServiceRecordField.hours) {
-            parsed = prepared == RowPreparation.invalid ? nil : Hours(hundredths: prepared)
-        } else {
-            parsed = Hours(parsing: bytes)
-        }
-        guard let hours = parsed else {
+        let hundredths = checks.fields.prepared(ServiceRecordField.hours, else: .hours, bytes)
+        guard hundredths != RowPreparation.invalid, case let hours = Hours(hundredths: hundredths) else {
             checks.add(
                 .hoursFormat, field: ServiceRecordField.hours,
                 "hours '\(FieldText.display(bytes))' is not a non-negative decimal number",
