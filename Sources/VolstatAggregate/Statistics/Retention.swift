@@ -66,35 +66,27 @@ public enum Retention {
                 }
             }
         }
-        var cohortSizes: [Int: Int64] = [:]
-        var cohortActive: [Int: [Int: Int64]] = [:]
-        var activeIn: [Int: Int64] = [:]
-        var activeAgain: [Int: Int64] = [:]
-        for offset in 0..<span {
-            let year = minYear + offset
-            if sizes[offset] > 0 { cohortSizes[year] = sizes[offset] }
-            if activeInYear[offset] > 0 { activeIn[year] = activeInYear[offset] }
-            if activeAgainInYear[offset] > 0 { activeAgain[year] = activeAgainInYear[offset] }
-            for later in offset..<span where active[offset * span + later] > 0 {
-                cohortActive[year, default: [:]][minYear + later] = active[offset * span + later]
-            }
+        /// A count of `array` (indexed by year from `minYear`) for `year`; 0 outside the span.
+        func count(_ array: [Int64], _ year: Int) -> Int64 {
+            year >= minYear && year - minYear < span ? array[year - minYear] : 0
         }
-        let start = firstYear ?? cohortSizes.keys.min() ?? lastYear
+        let start = firstYear ?? sizes.firstIndex { $0 > 0 }.map { minYear + $0 } ?? lastYear
         var rows: [RetentionRow] = []
-        for registered in cohortSizes.keys.sorted() where registered >= start {
+        for offset in 0..<span where sizes[offset] > 0 && minYear + offset >= start {
+            let registered = minYear + offset
             for year in registered...lastYear {
                 rows.append(
                     RetentionRow(
-                        kind: "cohort", cohortYear: registered, year: year, base: cohortSizes[registered]!,
-                        retained: cohortActive[registered]?[year] ?? 0))
+                        kind: "cohort", cohortYear: registered, year: year, base: sizes[offset],
+                        retained: active[offset * span + (year - minYear)]))
             }
         }
         if start < lastYear {
-            for year in (start + 1)...lastYear where (activeIn[year - 1] ?? 0) > 0 {
+            for year in (start + 1)...lastYear where count(activeInYear, year - 1) > 0 {
                 rows.append(
                     RetentionRow(
-                        kind: "period", cohortYear: nil, year: year, base: activeIn[year - 1]!,
-                        retained: activeAgain[year] ?? 0))
+                        kind: "period", cohortYear: nil, year: year, base: count(activeInYear, year - 1),
+                        retained: count(activeAgainInYear, year)))
             }
         }
         return rows
