@@ -144,4 +144,134 @@ struct RegionAggregationTests {
         #expect(store.personCount == 1)
         #expect(store.registrationsOfPerson == [1])
     }
+
+    /// A store of `registrations` random registrations of about a third as many persons (so that
+    /// many persons have several, in different regions and at different levels), with records.
+    static func randomStore(registrations: Int, seed: UInt64, asOf: CivilDate) -> RegistrationStore {
+        var state = seed
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let regions: [RegionCode] = [360102, 360103, 360100, 360000, 110101, 110105, 441900, 999999, -1]
+        var store = RegistrationStore()
+        var persons = 0
+        for registration in 0..<registrations {
+            let person = persons == 0 || next(3) == 0 ? persons : next(persons)
+            if person == persons { persons += 1 }
+            store.add(
+                VolunteerFacts(
+                    registration: Int32(registration), person: Int32(person), region: regions[next(regions.count)],
+                    registeredAt: CivilDate(daysSinceEpoch: asOf.daysSinceEpoch - Int32(next(9_000)) + 200),
+                    deregistered: next(10) == 0, politicalStatus: UInt8(next(14)),
+                    birthDate: next(5) == 0 ? nil : CivilDate(daysSinceEpoch: Int32(next(30_000)) - 15_000),
+                    gender: 0, education: UInt8([0, 10, 20, 30][next(4)]), household: UInt8(next(3))))
+        }
+        let period = asOf.startOfYear...asOf
+        var pending = PendingServiceRecords()
+        for _ in 0..<(registrations * 2) {
+            pending.add(
+                ServiceFacts(
+                    registration: Int32(next(registrations)),
+                    startedAt: CivilDate(daysSinceEpoch: asOf.daysSinceEpoch - Int32(next(3_000)) + 30),
+                    hours: Hours(hundredths: Int64(next(1_000))), verified: next(4) != 0, serviceRegion: nil),
+                period: period)
+        }
+        pending.commit(into: &store, period: period)
+        return store
+    }
+
+    @Test("the roll-up equals a count of distinct persons per region, on random stores with shared persons")
+    func rollUpAgainstSets() throws {
+        for seed in UInt64(1)...4 {
+            let store = Self.randomStore(registrations: 600, seed: seed, asOf: asOf)
+            let rows = RegionAggregation.byRegion(store, asOf: asOf)
+            // The definition, one set of persons per region and count.
+            let end = asOf.daysSinceEpoch
+            let yearStart = asOf.startOfYear.daysSinceEpoch
+            let elderlyBy = CivilDate(year: asOf.year - 60, month: 12, day: 31)!.daysSinceEpoch
+            var registered: [RegionCode: Set<Int32>] = [:]
+            var new: [RegionCode: Set<Int32>] = [:]
+            var active: [RegionCode: Set<Int32>] = [:]
+            var hours: [RegionCode: Int64] = [:]
+            for index in 0..<store.registrationCount {
+                let person = store.personOfRegistration[index]
+                let day = store.registeredAt[index]
+                let counted = day <= end && !store.deregistered[index]
+                for code in RegionTable.rollUp(store.region[index]) {
+                    hours[code, default: 0] += store.hours[index]
+                    if counted { registered[code, default: []].insert(person) }
+                    if counted && day >= yearStart { new[code, default: []].insert(person) }
+                    if store.active[index] { active[code, default: []].insert(person) }
+                }
+            }
+            #expect(Set(rows.map(\.code)) == Set(hours.keys))
+            for row in rows {
+                let persons = registered[row.code] ?? []
+                let status = persons.map { store.politicalStatus[Int($0)] }
+                let born = persons.map { store.birthDate[Int($0)] }.filter { $0 != Int32.min }
+                let education = persons.map { store.education[Int($0)] }.filter { $0 != 0 }
+                let household = persons.map { store.household[Int($0)] }.filter { $0 != 0 }
+                #expect(row.registered == Int64(persons.count), "\(row.code)")
+                #expect(row.newRegistrations == Int64(new[row.code]?.count ?? 0))
+                #expect(row.active == Int64(active[row.code]?.count ?? 0))
+                #expect(row.totalHours.hundredths == hours[row.code])
+                #expect(row.partyMembers == Int64(status.filter { $0 == 1 || $0 == 2 }.count))
+                #expect(row.politicalStatusUnknown == Int64(status.filter { $0 == 0 }.count))
+                #expect(
+                    row.leagueMembers
+                        == GroupCount(
+                            members: Int64(status.filter { $0 == 3 }.count),
+                            known: Int64(status.filter { $0 != 0 }.count)))
+                #expect(
+                    row.elderly
+                        == GroupCount(members: Int64(born.filter { $0 <= elderlyBy }.count), known: Int64(born.count)))
+                #expect(
+                    row.bachelorOrAbove
+                        == GroupCount(
+                            members: Int64(education.filter { $0 == 10 || $0 == 20 }.count),
+                            known: Int64(education.count)))
+                #expect(
+                    row.rural
+                        == GroupCount(members: Int64(household.filter { $0 == 1 }.count), known: Int64(household.count))
+                )
+            }
+        }
+    }
+
+    @Test("retention equals a count over each person's cohort and active years, on random stores with shared persons")
+    func retentionAgainstPersons() {
+        for seed in UInt64(1)...4 {
+            let store = Self.randomStore(registrations: 600, seed: seed, asOf: asOf)
+            let rows = Retention.rows(store, asOf: asOf)
+            var cohort: [Int32: Int32] = [:]
+            var years: [Int32: UInt64] = [:]
+            for index in 0..<store.registrationCount {
+                let person = store.personOfRegistration[index]
+                years[person, default: 0] |= store.activeYears[index]
+                let day = store.registeredAt[index]
+                if day <= asOf.daysSinceEpoch && !store.deregistered[index] {
+                    cohort[person] = min(cohort[person] ?? Int32.max, day)
+                }
+            }
+            func activeIn(_ person: Int32, _ year: Int) -> Bool {
+                year >= RegistrationStore.firstYear
+                    && (years[person] ?? 0) & (1 << UInt64(year - RegistrationStore.firstYear)) != 0
+            }
+            let cohortRows = rows.filter { $0.kind == "cohort" }
+            #expect(!cohortRows.isEmpty)
+            for row in cohortRows {
+                let members = cohort.filter { CivilDate(daysSinceEpoch: $0.value).year == row.cohortYear }.map(\.key)
+                #expect(row.base == Int64(members.count))
+                #expect(
+                    row.retained == Int64(members.filter { activeIn($0, row.year) }.count),
+                    "\(row.cohortYear!) \(row.year)")
+            }
+            for row in rows where row.kind == "period" {
+                let before = cohort.keys.filter { activeIn($0, row.year - 1) }
+                #expect(row.base == Int64(before.count))
+                #expect(row.retained == Int64(before.filter { activeIn($0, row.year) }.count))
+            }
+        }
+    }
 }

@@ -21,6 +21,11 @@ struct RegionTableTests {
         #expect(RegionTable.rollUp(360102) == [0, 360000, 360100, 360102])
         #expect(RegionTable.rollUp(360100) == [0, 360000, 360100])
         #expect(RegionTable.rollUp(360000) == [0, 360000])
+        #expect(RegionTable.rollUp(0) == [0])
+        // Codes that are no division (only unvalidated runs keep them) count towards each group once.
+        #expect(RegionTable.rollUp(100) == [0, 100])
+        #expect(RegionTable.rollUp(123) == [0, 100, 123])
+        #expect(RegionTable.rollUp(-1) == [0, -1])
         #expect(RegionTable.level(of: 360102) == .county)
         #expect(RegionTable.text(0) == "000000")
     }

@@ -79,6 +79,24 @@ struct DateTests {
         #expect(checked == 111_033)
     }
 
+    @Test("the year from the month table equals the arithmetic's for every day the table covers and around it")
+    func yearFromTable() {
+        let first = Int(CivilDate(computing: CivilDate.tableFirstYear - 3, month: 1, day: 1)!.daysSinceEpoch)
+        let last = Int(
+            CivilDate(computing: CivilDate.tableFirstYear + CivilDate.tableYears + 2, month: 12, day: 31)!
+                .daysSinceEpoch)
+        var mismatches = 0
+        for days in first...last {
+            let date = CivilDate(daysSinceEpoch: Int32(days))
+            if date.year != date.components.year { mismatches += 1 }
+        }
+        #expect(mismatches == 0)
+        #expect(last - first + 1 == 111_033 + 2 * 365)
+        #expect(CivilDate(daysSinceEpoch: -1).year == 1969)
+        #expect(CivilDate(daysSinceEpoch: 0).year == 1970)
+        #expect(CivilDate(daysSinceEpoch: Int32.min).year == CivilDate(daysSinceEpoch: Int32.min).components.year)
+    }
+
     @Test("timestamps carry the time of day")
     func timestamps() throws {
         let start = try #require(Timestamp("2022-07-06 08:00:00"))

@@ -68,6 +68,28 @@ struct ReadAheadTests {
         #expect(try !ahead.next())
     }
 
+    @Test("rows point into the CSV reader's chunks, which it never writes over while a batch holds them")
+    func chunksHeldByBatches() throws {
+        let text = Self.records(300)
+        let direct = try Self.openDirect(text)
+        let expected = try Self.rows(direct) { try direct.next() }
+        // Chunks of 64 bytes hold about one record each, so that every batch holds several.
+        let ahead = try ReadAheadRows(file: "test.csv", rowsPerBatch: 4) {
+            try CanonicalRowReader(
+                reader: CSVReader(source: MemoryByteSource(Array(text.utf8)), name: "test.csv", bufferSize: 64),
+                mapping: FieldMapping(dataset: .serviceRecords), pseudonymiser: nil)
+        }
+        let read = try Self.rows(ahead) {
+            guard try ahead.next() else { return false }
+            // The reader fills every batch it may (and reads on into spare chunks) before the
+            // row's values are read.
+            _ = ahead.waitUntilReaderIsAhead(timeout: 0.02)
+            return true
+        }
+        #expect(read == expected)
+        #expect(read.count == 300)
+    }
+
     @Test("prepared values are the hashes and dates the validator would compute, rows ahead included")
     func preparedValues() throws {
         var preparation = RowPreparation(fieldCount: Dataset.serviceRecords.fields.count)

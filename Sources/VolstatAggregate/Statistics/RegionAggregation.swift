@@ -18,32 +18,27 @@ public enum RegionAggregation {
         let elderlyBornBy = Self.latestBirthDay(ofAge: 60, on: asOf)
         var groups = [RegionStatistics(code: RegionTable.national, level: .national)]
         var groupOf: [RegionCode: Int] = [RegionTable.national: 0]
-        // Per distinct region code of a registration, the groups it rolls up to (nation first):
-        // looked up in a flat table by code, so that a registration costs no hashing.
-        var rollUpOfCode = [Int32](repeating: -1, count: 1_000_000)
+        // Each distinct region code of a registration is a leaf with its own counts and the groups
+        // it rolls up to (nation first), found in a flat table by code so that a registration
+        // costs no hashing. The registrations of persons with only one registration are counted
+        // in their leaf once and added to the leaf's groups at the end; only persons with several
+        // registrations are counted group by group, to count them once per group.
+        var leafOfCode = [Int32](repeating: -1, count: 1_000_000)
+        var leafCounts: [RegionStatistics] = []
         var rollUps: [[Int]] = []
         var seenRegistered = Set<UInt64>()
         var seenNew = Set<UInt64>()
         var seenActive = Set<UInt64>()
-        var isParty = [Bool](repeating: false, count: 14)
+        var isParty = [Bool](repeating: false, count: 256)
         for status in partyStatuses where status < 14 { isParty[Int(status)] = true }
 
         for index in 0..<store.registrationCount {
             let person = Int(store.personOfRegistration[index])
-            let shared = store.registrationsOfPerson[person] > 1
-            let day = store.registeredAt[index]
-            let counted = day <= end && !store.deregistered[index]
-            let isNew = counted && day >= yearStart
-            let status = store.politicalStatus[person]
-            let born = store.birthDate[person]
-            let elderly = born != Int32.min && born <= elderlyBornBy
-            let household = store.household[person]
-            let education = store.education[person]
             let region = store.region[index]
             let inTable = region >= 0 && region < 1_000_000
-            var rollUp = inTable ? Int(rollUpOfCode[Int(region)]) : -1
-            if rollUp < 0 {
-                rollUp = rollUps.count
+            var leaf = inTable ? Int(leafOfCode[Int(region)]) : -1
+            if leaf < 0 {
+                leaf = rollUps.count
                 rollUps.append(
                     RegionTable.rollUp(region).map { code in
                         if let known = groupOf[code] { return known }
@@ -51,27 +46,31 @@ public enum RegionAggregation {
                         groups.append(RegionStatistics(code: code, level: RegionTable.level(of: code)))
                         return groups.count - 1
                     })
-                if inTable { rollUpOfCode[Int(region)] = Int32(rollUp) }
+                leafCounts.append(RegionStatistics(code: region, level: .county))
+                if inTable { leafOfCode[Int(region)] = Int32(leaf) }
             }
-            for group in rollUps[rollUp] {
+            let day = store.registeredAt[index]
+            let counted = day <= end && !store.deregistered[index]
+            let isNew = counted && day >= yearStart
+            let active = store.active[index]
+            leafCounts[leaf].totalHours.hundredths += store.hours[index]
+            guard store.registrationsOfPerson[person] > 1 else {
+                if counted { leafCounts[leaf].countRegistered(person: person, of: store, isParty, elderlyBornBy) }
+                if isNew { leafCounts[leaf].newRegistrations += 1 }
+                if active { leafCounts[leaf].active += 1 }
+                continue
+            }
+            for group in rollUps[leaf] {
                 let key = UInt64(UInt32(group)) << 32 | UInt64(UInt32(person))
-                if counted && (!shared || seenRegistered.insert(key).inserted) {
-                    groups[group].registered += 1
-                    if status == 0 {
-                        groups[group].politicalStatusUnknown += 1
-                    } else if isParty[Int(status)] {
-                        groups[group].partyMembers += 1
-                    }
-                    groups[group].elderly.count(known: born != Int32.min, member: elderly)
-                    groups[group].rural.count(known: household != 0, member: household == 1)
-                    groups[group].bachelorOrAbove.count(
-                        known: education != 0, member: education == 10 || education == 20)
-                    groups[group].leagueMembers.count(known: status != 0, member: status == 3)
+                if counted && seenRegistered.insert(key).inserted {
+                    groups[group].countRegistered(person: person, of: store, isParty, elderlyBornBy)
                 }
-                if isNew && (!shared || seenNew.insert(key).inserted) { groups[group].newRegistrations += 1 }
-                groups[group].totalHours.hundredths += store.hours[index]
-                if store.active[index] && (!shared || seenActive.insert(key).inserted) { groups[group].active += 1 }
+                if isNew && seenNew.insert(key).inserted { groups[group].newRegistrations += 1 }
+                if active && seenActive.insert(key).inserted { groups[group].active += 1 }
             }
+        }
+        for (leaf, counts) in leafCounts.enumerated() {
+            for group in rollUps[leaf] { groups[group].addCounts(of: counts) }
         }
         for index in groups.indices { groups[index].population = population[groups[index].code] }
         return groups.sorted { $0.code < $1.code }
@@ -85,5 +84,28 @@ public enum RegionAggregation {
             let date = CivilDate(year: y - years, month: m, day: d) ?? CivilDate(year: y - years, month: m, day: d - 1)
         else { return Int32.min }
         return date.daysSinceEpoch
+    }
+}
+
+extension RegionStatistics {
+    /// Counts one more registered person, with the attributes the store keeps for them.
+    @inline(__always)
+    fileprivate mutating func countRegistered(
+        person: Int, of store: RegistrationStore, _ isParty: [Bool], _ elderlyBornBy: Int32
+    ) {
+        let status = store.politicalStatus[person]
+        let born = store.birthDate[person]
+        let household = store.household[person]
+        let education = store.education[person]
+        registered += 1
+        if status == 0 {
+            politicalStatusUnknown += 1
+        } else if isParty[Int(status)] {
+            partyMembers += 1
+        }
+        elderly.count(known: born != Int32.min, member: born <= elderlyBornBy)
+        rural.count(known: household != 0, member: household == 1)
+        bachelorOrAbove.count(known: education != 0, member: education == 10 || education == 20)
+        leagueMembers.count(known: status != 0, member: status == 3)
     }
 }

@@ -31,6 +31,22 @@ public struct RegionStatistics: Sendable, Equatable {
         self.level = level
     }
 
+    /// Adds the counts of `other` (of the same region, or of a region that rolls up to this one)
+    /// to these: the exact merge of partial aggregates over disjoint sets of persons. The code,
+    /// level and population stay as they are.
+    public mutating func addCounts(of other: RegionStatistics) {
+        registered += other.registered
+        newRegistrations += other.newRegistrations
+        partyMembers += other.partyMembers
+        politicalStatusUnknown += other.politicalStatusUnknown
+        totalHours.hundredths += other.totalHours.hundredths
+        active += other.active
+        elderly.add(other.elderly)
+        rural.add(other.rural)
+        bachelorOrAbove.add(other.bachelorOrAbove)
+        leagueMembers.add(other.leagueMembers)
+    }
+
     /// party_members / (registered - political_status_unknown).
     public var partyMemberShare: (Int64, Int64) { (partyMembers, registered - politicalStatusUnknown) }
     /// total_hours / registered, in hundredths of an hour per person.
@@ -49,6 +65,11 @@ public struct GroupCount: Sendable, Equatable {
     public init(members: Int64 = 0, known: Int64 = 0) {
         self.members = members
         self.known = known
+    }
+
+    mutating func add(_ other: GroupCount) {
+        members += other.members
+        known += other.known
     }
 
     mutating func count(known isKnown: Bool, member: Bool) {

@@ -20,52 +20,58 @@ public struct RetentionRow: Sendable, Equatable {
 public enum Retention {
     public static func rows(_ store: RegistrationStore, asOf: CivilDate, firstYear: Int? = nil) -> [RetentionRow] {
         let end = asOf.daysSinceEpoch
-        var cohort = [Int32](repeating: Int32.max, count: store.personCount)
-        var years = [UInt64](repeating: 0, count: store.personCount)
-        for index in 0..<store.registrationCount {
-            let person = Int(store.personOfRegistration[index])
-            years[person] |= store.activeYears[index]
-            let day = store.registeredAt[index]
-            if day <= end && !store.deregistered[index] { cohort[person] = min(cohort[person], day) }
-        }
         let lastYear = asOf.year
-        // Counts by year in flat arrays (years from the earliest cohort to as_of), not dictionaries:
-        // this loop runs once per person.
-        var cohortYear = [Int32](repeating: 0, count: store.personCount)
-        var minYear = lastYear
-        for person in 0..<store.personCount where cohort[person] != Int32.max {
-            let year = CivilDate(daysSinceEpoch: cohort[person]).year
-            cohortYear[person] = Int32(year)
-            minYear = min(minYear, year)
+        // A person's cohort day (earliest counted registration) and active years: read straight
+        // from the registration for the persons with one, gathered for the few with several, so
+        // that no array per person is allocated.
+        var several: [Int32: (cohort: Int32, years: UInt64)] = [:]
+        var earliest = Int32.max
+        for index in 0..<store.registrationCount {
+            let day = store.registeredAt[index]
+            let counted = day <= end && !store.deregistered[index]
+            if counted { earliest = min(earliest, day) }
+            let person = store.personOfRegistration[index]
+            guard store.registrationsOfPerson[Int(person)] > 1 else { continue }
+            var entry = several[person] ?? (Int32.max, 0)
+            entry.years |= store.activeYears[index]
+            if counted { entry.cohort = min(entry.cohort, day) }
+            several[person] = entry
         }
-        minYear = min(minYear, RegistrationStore.firstYear)
+        let minYear = min(
+            lastYear, RegistrationStore.firstYear,
+            earliest == Int32.max ? lastYear : CivilDate(daysSinceEpoch: earliest).year)
         let span = max(0, lastYear - minYear + 1)
         var sizes = [Int64](repeating: 0, count: span)
         var active = [Int64](repeating: 0, count: span * span)
         var activeInYear = [Int64](repeating: 0, count: span)
         var activeAgainInYear = [Int64](repeating: 0, count: span)
-        for person in 0..<store.personCount where cohort[person] != Int32.max {
-            let registered = Int(cohortYear[person])
-            guard registered <= lastYear else { continue }
+        // Year bits from firstYear up to lastYear.
+        let bitsUpToLastYear: UInt64 =
+            lastYear < RegistrationStore.firstYear
+            ? 0
+            : lastYear - RegistrationStore.firstYear >= 63
+                ? ~0 : (1 << UInt64(lastYear - RegistrationStore.firstYear + 1)) - 1
+        func count(cohort: Int32, years bits: UInt64) {
+            guard cohort != Int32.max else { return }
+            let registered = CivilDate(daysSinceEpoch: cohort).year
+            guard registered <= lastYear else { return }
             sizes[registered - minYear] += 1
-            let bits = years[person]
-            guard bits != 0 else { continue }
-            for year in max(registered, RegistrationStore.firstYear)...max(lastYear, RegistrationStore.firstYear)
-            where year <= lastYear {
-                let bit = year - RegistrationStore.firstYear
-                guard bit < 64, bits & (1 << UInt64(bit)) != 0 else { continue }
-                active[(registered - minYear) * span + (year - minYear)] += 1
-            }
-            for year in RegistrationStore.firstYear...max(lastYear, RegistrationStore.firstYear) where year <= lastYear
-            {
-                let bit = UInt64(year - RegistrationStore.firstYear)
-                guard bit < 64, bits & (1 << bit) != 0 else { continue }
+            var remaining = bits & bitsUpToLastYear
+            while remaining != 0 {
+                let bit = remaining.trailingZeroBitCount
+                remaining &= remaining - 1
+                let year = RegistrationStore.firstYear + bit
+                if year >= registered { active[(registered - minYear) * span + (year - minYear)] += 1 }
                 activeInYear[year - minYear] += 1
-                if year < lastYear, bit < 63, bits & (1 << (bit + 1)) != 0 {
-                    activeAgainInYear[year + 1 - minYear] += 1
-                }
+                if year < lastYear, bits & (1 << UInt64(bit + 1)) != 0 { activeAgainInYear[year + 1 - minYear] += 1 }
             }
         }
+        for index in 0..<store.registrationCount
+        where store.registrationsOfPerson[Int(store.personOfRegistration[index])] == 1 {
+            let day = store.registeredAt[index]
+            count(cohort: day <= end && !store.deregistered[index] ? day : Int32.max, years: store.activeYears[index])
+        }
+        for entry in several.values { count(cohort: entry.cohort, years: entry.years) }
         /// A count of `array` (indexed by year from `minYear`) for `year`; 0 outside the span.
         func count(_ array: [Int64], _ year: Int) -> Int64 {
             year >= minYear && year - minYear < span ? array[year - minYear] : 0

@@ -85,14 +85,14 @@ public struct RegionTable: Sendable {
     }
 
     /// The codes a division counts towards, from the nation down to itself: the national total,
-    /// its province, its city and the county, as far as the code goes.
+    /// its province, its city and the county, as far as the code goes; each once, also for a code
+    /// that is not a division (`000100` counts towards the nation once, not as its province too).
     public static func rollUp(_ code: RegionCode) -> [RegionCode] {
-        switch level(of: code) {
-        case .national: return [0]
-        case .province: return [0, code]
-        case .city: return [0, code / 10_000 * 10_000, code]
-        case .county: return [0, code / 10_000 * 10_000, code / 100 * 100, code]
+        var codes: [RegionCode] = [national]
+        for parent in [code / 10_000 * 10_000, code / 100 * 100, code] where parent != codes.last {
+            codes.append(parent)
         }
+        return codes
     }
 
     /// Every code in the table, in ascending order.

@@ -77,7 +77,19 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
-    public var year: Int { components.year }
+    /// The year of this date; for years the month-start table covers, an estimate corrected by
+    /// one comparison with the table instead of the divisions of `components`.
+    public var year: Int {
+        let days = Int(daysSinceEpoch)
+        let estimate = 1970 + Int((Double(days) / 365.2425).rounded(.down))
+        guard estimate > Self.tableFirstYear, estimate < Self.tableFirstYear + Self.tableYears - 1 else {
+            return components.year
+        }
+        let january = (estimate - Self.tableFirstYear) * 12
+        if days < Int(Self.monthStarts[january]) { return estimate - 1 }
+        if days >= Int(Self.monthStarts[january + 12]) { return estimate + 1 }
+        return estimate
+    }
 
     /// January 1 of this date's year.
     public var startOfYear: CivilDate { CivilDate(year: year, month: 1, day: 1)! }

@@ -14,6 +14,8 @@ public struct CSVDialect: Sendable, Equatable {
 
 /// Reads a CSV file with a header row as a stream of records, in constant memory: a buffer that
 /// holds the current record and the bytes read ahead of it, grown only for a record larger than it.
+/// The buffer is a `ByteChunk` that a batch of rows may hold on to (`recordChunk`): the reader
+/// then reads on into another chunk instead of overwriting the bytes the batch points into.
 ///
 /// The byte-order mark is dropped, blank lines are skipped, records whose field count differs
 /// from the header's are reported as `.ragged`, and (when asked) records with invalid UTF-8 or a
@@ -37,7 +39,11 @@ public final class CSVReader: RecordReader {
     private let tokenizer: CSVTokenizer
     private let checkEncoding: Bool
     private let offsetsAreExact: Bool
+    /// The chunk being read into, and its bytes.
+    private var chunk: ByteChunk
     private var buffer: UnsafeMutableRawBufferPointer
+    /// Chunks read before, reused once nothing else holds them (a batch drops them when reset).
+    private var spareChunks: [ByteChunk] = []
     private var start = 0
     private var end = 0
     private var endOfInput = false
@@ -69,7 +75,8 @@ public final class CSVReader: RecordReader {
         self.name = name
         self.tokenizer = CSVTokenizer(delimiter: dialect.delimiter, quote: dialect.quote)
         self.checkEncoding = checkEncoding
-        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bufferSize, 64), alignment: 64)
+        chunk = ByteChunk(count: max(bufferSize, 64))
+        buffer = chunk.bytes
         if hasHeader {
             guard try readRecord() else { return }
             if let problem {
@@ -81,8 +88,6 @@ public final class CSVReader: RecordReader {
             allSlots = Array(0..<fieldNames.count)
         }
     }
-
-    deinit { buffer.deallocate() }
 
     public var presentSlots: [Int] { allSlots }
 
@@ -97,10 +102,14 @@ public final class CSVReader: RecordReader {
             start: buffer.baseAddress! + recordStart + span.start, count: span.end - span.start)
     }
 
-    /// The current record's bytes (quoted fields unescaped in place), valid until `next()`.
-    var recordBytes: UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: buffer.baseAddress! + recordStart, count: recordLength)
+    /// The current record's bytes (quoted fields unescaped in place), valid until `next()`, or
+    /// for as long as `recordChunk` is held.
+    var recordBytes: UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: buffer.baseAddress! + recordStart, count: recordLength)
     }
+
+    /// The chunk `recordBytes` lies in: while it is held, the reader does not write over it.
+    var recordChunk: ByteChunk { chunk }
 
     /// The number of values in the current record (0 for a malformed one).
     var valueCount: Int { spans.count }
@@ -223,24 +232,49 @@ public final class CSVReader: RecordReader {
     }
 
     /// Moves the unread bytes to the front, grows the buffer if one record fills it, and reads more.
+    /// When something else holds the chunk (a batch whose rows point into it), the unread bytes
+    /// move to the front of another chunk instead.
     private func refill() throws {
-        if start > 0 {
-            let unread = end - start
-            if unread > 0 {
-                buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: unread)
+        let unread = end - start
+        let size = start == 0 && end == buffer.count ? buffer.count * 2 : buffer.count
+        if start > 0 || size > buffer.count {
+            if size == buffer.count, isKnownUniquelyReferenced(&chunk) {
+                if unread > 0 {
+                    buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: unread)
+                }
+            } else {
+                let next = spareChunk(size: size)
+                if unread > 0 {
+                    next.bytes.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: unread)
+                }
+                if size == buffer.count { spareChunks.append(chunk) }
+                chunk = next
+                buffer = next.bytes
             }
             checkedUpTo = max(0, checkedUpTo - start)
             start = 0
             end = unread
         }
-        if end == buffer.count {
-            let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 64)
-            larger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: end)
-            buffer.deallocate()
-            buffer = larger
-        }
         let count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
         if count == 0 { endOfInput = true }
         end += count
     }
+
+    /// A chunk of `size` bytes that nothing else holds: a spare one, or a new one.
+    private func spareChunk(size: Int) -> ByteChunk {
+        spareChunks.removeAll { $0.bytes.count != size }
+        for index in spareChunks.indices where isKnownUniquelyReferenced(&spareChunks[index]) {
+            return spareChunks.remove(at: index)
+        }
+        return ByteChunk(count: size)
+    }
+}
+
+/// A buffer of bytes a reader reads into, shared by reference with whoever keeps pointers into it.
+final class ByteChunk {
+    let bytes: UnsafeMutableRawBufferPointer
+
+    init(count: Int) { bytes = .allocate(byteCount: count, alignment: 64) }
+
+    deinit { bytes.deallocate() }
 }

@@ -27,12 +27,6 @@ final class ByteArena {
         count += bytes.count
     }
 
-    /// Sets `count` bytes from `start` (within what was appended) to `byte`.
-    func overwrite(start: Int, count: Int, with byte: UInt8) {
-        precondition(start >= 0 && start + count <= self.count, "ByteArena.overwrite out of range")
-        (storage.baseAddress! + start).initializeMemory(as: UInt8.self, repeating: byte, count: count)
-    }
-
     func bytes(start: Int, count: Int) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: storage[start..<(start + count)])
     }

@@ -7,17 +7,27 @@ public import VolstatCore
 public final class CanonicalRowReader: CanonicalRow {
     public let dataset: Dataset
     public var file: String { reader.name }
-    public var line: Int { reader.line }
+    public var line: Int {
+        if let csv { return csv.line }
+        return reader.line
+    }
     public private(set) var identity: IdentityCheck?
+    /// Whether the dataset has an identity number (else `identity` is always nil).
+    public var hasIdentityField: Bool { identityField != nil }
     /// Why the record could not be read at all (ragged, malformed, invalid encoding).
-    public var problem: RecordProblem? { reader.problem }
+    public var problem: RecordProblem? {
+        if let csv { return csv.problem }
+        return reader.problem
+    }
     public var bytesConsumed: Int { reader.bytesConsumed }
     /// See `RecordReader.offset`.
     public var offset: Int? { reader.offset }
 
     private let reader: any RecordReader
-    /// The same reader when it is a CSV reader and the source maps no values: `copyFields`
-    /// then copies each record's bytes at once.
+    /// The same reader when it is a CSV reader, called directly rather than through the protocol.
+    private let csv: CSVReader?
+    /// The same reader when it is a CSV reader and the source maps no values: `layOutFields`
+    /// then points into the reader's chunk instead of copying.
     private let directCSV: CSVReader?
     private let slots: [Int]
     private let names: [String]
@@ -73,16 +83,20 @@ public final class CanonicalRowReader: CanonicalRow {
         }
         mappedBytes = arena
         identityField = mapping.dataset.fields.firstIndex(of: "id_number")
-        directCSV = mappedValues.allSatisfy { $0 == nil } ? reader as? CSVReader : nil
+        csv = reader as? CSVReader
+        directCSV = mappedValues.allSatisfy { $0 == nil } ? csv : nil
     }
 
-    /// Copies the current row's values into `arena`, and writes each field's offset in it and
+    /// Lays the current row's values out for a batch: writes each field's offset from `base` and
     /// length to `spans` (two words per field; length -1 for a field `value` returns nil for).
-    /// Equivalent to appending `value(field)` for every field, but for a CSV source without value
-    /// mappings the record is copied in one piece and its fields located in the copy; the
-    /// identity number's bytes in the copy are overwritten with spaces, so that the raw number
-    /// still never leaves this type.
-    func copyFields(to spans: UnsafeMutablePointer<Int>, arena: ByteArena) {
+    /// Returns the chunk the values lie in, which the batch must hold while it uses them; nil
+    /// when they were copied into `arena` (whose bytes must then start at `base`).
+    ///
+    /// Equivalent to appending `value(field)` for every field to `arena`, but for a CSV source
+    /// without value mappings nothing is copied: the spans point into the reader's chunk. The
+    /// identity number's bytes there are overwritten with spaces, so that the raw number still
+    /// never leaves this type; read `hasIdentityNumber` before.
+    func layOutFields(to spans: UnsafeMutablePointer<Int>, arena: ByteArena, base: UnsafeRawPointer) -> ByteChunk? {
         let fieldCount = slots.count
         guard let csv = directCSV else {
             for field in 0..<fieldCount {
@@ -95,17 +109,16 @@ public final class CanonicalRowReader: CanonicalRow {
                 spans[2 * field + 1] = value.count
                 arena.append(value)
             }
-            return
+            return nil
         }
-        let base = arena.count
         let record = csv.recordBytes
-        arena.append(record)
         let bytes = record.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let offset = UnsafeRawPointer(bytes) - base
         let present = csv.valueCount
         let identityField = identityField ?? -1
         if identityField >= 0, case let slot = slots[identityField], slot >= 0, slot < present {
             let (start, count) = csv.valueExtent(slot)
-            arena.overwrite(start: base + start, count: count, with: 0x20)
+            (bytes + start).update(repeating: 0x20, count: count)
         }
         for field in 0..<fieldCount {
             let slot = slots[field]
@@ -115,11 +128,15 @@ public final class CanonicalRowReader: CanonicalRow {
                 continue
             }
             let (start, count) = csv.valueExtent(slot)
-            let trimmed = Self.trimmed(bytes, start..<(start + count))
-            spans[2 * field] = base + trimmed.lowerBound
+            let trimmed = Self.trimmed(UnsafePointer(bytes), start..<(start + count))
+            spans[2 * field] = offset + trimmed.lowerBound
             spans[2 * field + 1] = trimmed.count
         }
+        return csv.recordChunk
     }
+
+    /// The length of the record `layOutFields` pointed into the reader's chunk for (0 when it copies).
+    var laidOutRecordLength: Int { directCSV?.recordBytes.count ?? 0 }
 
     /// Advances to the next row; false at the end of the file.
     public func next() throws -> Bool {
