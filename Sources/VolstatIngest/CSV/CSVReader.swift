@@ -14,7 +14,7 @@ public struct CSVDialect: Sendable, Equatable {
 
 /// Reads a CSV file with a header row as a stream of records, in constant memory: a buffer that
 /// holds the current record and the bytes read ahead of it, grown only for a record larger than it.
-/// The buffer is a `ByteChunk` that a batch of rows may hold on to (`recordChunk`): the reader
+/// The buffer is a `ByteChunk` that a batch of rows may hold on to (`recordChunk(unless:)`): the reader
 /// then reads on into another chunk instead of overwriting the bytes the batch points into.
 ///
 /// The byte-order mark is dropped, blank lines are skipped, records whose field count differs
@@ -41,6 +41,8 @@ public final class CSVReader: RecordReader {
     private let offsetsAreExact: Bool
     /// The chunk being read into, and its bytes.
     private var chunk: ByteChunk
+    /// Counts the chunks read into: changes whenever `chunk` does.
+    private var chunkNumber = 0
     private var buffer: UnsafeMutableRawBufferPointer
     /// Chunks read before, reused once nothing else holds them (a batch drops them when reset).
     private var spareChunks: [ByteChunk] = []
@@ -103,13 +105,17 @@ public final class CSVReader: RecordReader {
     }
 
     /// The current record's bytes (quoted fields unescaped in place), valid until `next()`, or
-    /// for as long as `recordChunk` is held.
+    /// for as long as the chunk `recordChunk(unless:)` gives is held.
     var recordBytes: UnsafeMutableRawBufferPointer {
         UnsafeMutableRawBufferPointer(start: buffer.baseAddress! + recordStart, count: recordLength)
     }
 
-    /// The chunk `recordBytes` lies in: while it is held, the reader does not write over it.
-    var recordChunk: ByteChunk { chunk }
+    /// The chunk `recordBytes` lies in and its number, unless its number is `known` (the caller
+    /// holds it already): while it is held, the reader does not write over it. Numbered so that a
+    /// row costs no reference counting.
+    func recordChunk(unless known: Int) -> (chunk: ByteChunk, number: Int)? {
+        chunkNumber == known ? nil : (chunk, chunkNumber)
+    }
 
     /// The number of values in the current record (0 for a malformed one).
     var valueCount: Int { spans.count }
@@ -249,6 +255,7 @@ public final class CSVReader: RecordReader {
                 }
                 if size == buffer.count { spareChunks.append(chunk) }
                 chunk = next
+                chunkNumber += 1
                 buffer = next.bytes
             }
             checkedUpTo = max(0, checkedUpTo - start)

@@ -89,14 +89,15 @@ public final class CanonicalRowReader: CanonicalRow {
 
     /// Lays the current row's values out for a batch: writes each field's offset from `base` and
     /// length to `spans` (two words per field; length -1 for a field `value` returns nil for).
-    /// Returns the chunk the values lie in, which the batch must hold while it uses them; nil
-    /// when they were copied into `arena` (whose bytes must then start at `base`).
+    /// Returns the record's length when the values lie in the reader's chunk, which the batch
+    /// must then hold while it uses them (`recordChunk(unless:)`); nil when they were copied into
+    /// `arena` (whose bytes must then start at `base`).
     ///
     /// Equivalent to appending `value(field)` for every field to `arena`, but for a CSV source
     /// without value mappings nothing is copied: the spans point into the reader's chunk. The
     /// identity number's bytes there are overwritten with spaces, so that the raw number still
     /// never leaves this type; read `hasIdentityNumber` before.
-    func layOutFields(to spans: UnsafeMutablePointer<Int>, arena: ByteArena, base: UnsafeRawPointer) -> ByteChunk? {
+    func layOutFields(to spans: UnsafeMutablePointer<Int>, arena: ByteArena, base: UnsafeRawPointer) -> Int? {
         let fieldCount = slots.count
         guard let csv = directCSV else {
             for field in 0..<fieldCount {
@@ -132,11 +133,13 @@ public final class CanonicalRowReader: CanonicalRow {
             spans[2 * field] = offset + trimmed.lowerBound
             spans[2 * field + 1] = trimmed.count
         }
-        return csv.recordChunk
+        return record.count
     }
 
-    /// The length of the record `layOutFields` pointed into the reader's chunk for (0 when it copies).
-    var laidOutRecordLength: Int { directCSV?.recordBytes.count ?? 0 }
+    /// See `CSVReader.recordChunk(unless:)`; nil also when the values are copied.
+    func recordChunk(unless known: Int) -> (chunk: ByteChunk, number: Int)? {
+        directCSV?.recordChunk(unless: known)
+    }
 
     /// Advances to the next row; false at the end of the file.
     public func next() throws -> Bool {

@@ -188,6 +188,8 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
     /// The reader's chunks the rows point into, held until the batch is reset, and their bytes.
     private var chunks: [ByteChunk] = []
     private var chunkBytes = 0
+    /// The reader's number of the last chunk in `chunks` (-1: none).
+    private var heldChunkNumber = -1
     private let storage: View
 
     init(fieldCount: Int, capacity: Int) {
@@ -230,6 +232,7 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         values.reset()
         chunks.removeAll(keepingCapacity: true)
         chunkBytes = 0
+        heldChunkNumber = -1
     }
 
     /// Takes the reader's current row and computes what `steps` ask for.
@@ -244,9 +247,12 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
             // The arena's bytes start at `base` as long as nothing is copied into it, and nothing
             // is when the rows point into the reader's chunks.
             let base = UnsafeRawPointer(values.storage.baseAddress!)
-            if let chunk = reader.layOutFields(to: row, arena: values, base: base) {
-                if chunks.last !== chunk { chunks.append(chunk) }
-                chunkBytes += reader.laidOutRecordLength
+            if let length = reader.layOutFields(to: row, arena: values, base: base) {
+                if let (chunk, number) = reader.recordChunk(unless: heldChunkNumber) {
+                    chunks.append(chunk)
+                    heldChunkNumber = number
+                }
+                chunkBytes += length
             }
             let bytes = UnsafeRawPointer(values.storage.baseAddress!)
             for (field, step) in steps where row[2 * field + 1] > 0 {
