@@ -64,8 +64,22 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         return era * 146097 + dayOfEra - 719468
     }
 
-    /// Year, month and day of this date.
+    /// Year, month and day of this date: from the month-start table for the years it covers.
     public var components: (year: Int, month: Int, day: Int) {
+        let days = Int(daysSinceEpoch)
+        let year = self.year
+        guard year >= Self.tableFirstYear, year < Self.tableFirstYear + Self.tableYears else {
+            return computedComponents
+        }
+        let january = (year - Self.tableFirstYear) * 12
+        // No month is longer than 31 days, so this is at most the month's index, and close to it.
+        var month = (days - Int(Self.monthStarts[january])) / 31
+        while month < 11, Int(Self.monthStarts[january + month + 1]) <= days { month += 1 }
+        return (year, month + 1, days - Int(Self.monthStarts[january + month]) + 1)
+    }
+
+    /// Year, month and day of this date by arithmetic alone (Howard Hinnant's civil_from_days).
+    var computedComponents: (year: Int, month: Int, day: Int) {
         let z = Int(daysSinceEpoch) + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
         let dayOfEra = z - era * 146097
@@ -83,7 +97,7 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         let days = Int(daysSinceEpoch)
         let estimate = 1970 + Int((Double(days) / 365.2425).rounded(.down))
         guard estimate > Self.tableFirstYear, estimate < Self.tableFirstYear + Self.tableYears - 1 else {
-            return components.year
+            return computedComponents.year
         }
         let january = (estimate - Self.tableFirstYear) * 12
         if days < Int(Self.monthStarts[january]) { return estimate - 1 }
