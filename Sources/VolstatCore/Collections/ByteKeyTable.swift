@@ -211,9 +211,11 @@ public struct ByteKeyTable: Sendable {
     }
 
     /// Makes room for `capacity` entries in all, so that the table does not grow (and rehash)
-    /// on the way there.
+    /// on the way there: twice as many slots, half full at most. Each service record looks its
+    /// volunteer up here; at three quarters full a hit walks 2.5 slots of 24 bytes on average,
+    /// often into a cache line not loaded ahead, which took two thirds of the lookup's time.
     public mutating func reserve(_ capacity: Int) {
-        let size = LinearProbing.size(for: capacity)
+        let size = LinearProbing.size(for: capacity * 3 / 2)
         if size > slots.count { rebuild(size: size) }
     }
 
