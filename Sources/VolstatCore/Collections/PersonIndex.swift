@@ -151,7 +151,14 @@ public struct FingerprintTable: Sendable {
     /// Starts loading the slot of `fingerprint`, so that a lookup soon after finds it in cache.
     @inline(__always)
     public func prefetch(_ fingerprint: UInt64) {
-        slots.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + Self.home(fingerprint, size: $0.count)) }
+        slots.withUnsafeBufferPointer { slots in
+            // A new id walks on from its home slot to the first empty one, 2.5 slots on average
+            // at the end of a file: load the line of the fourth slot too, which half the time
+            // is the next one (the walk there took half the lookup's time).
+            let slot = UnsafeRawPointer(slots.baseAddress! + Self.home(fingerprint, size: slots.count))
+            volstat_prefetch(slot)
+            volstat_prefetch(slot + (4 * MemoryLayout<Slot>.stride - 1))
+        }
     }
 
     public func value(for fingerprint: UInt64) -> Int32? { lookup(fingerprint).value }
