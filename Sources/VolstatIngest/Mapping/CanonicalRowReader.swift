@@ -12,8 +12,6 @@ public final class CanonicalRowReader: CanonicalRow {
         return reader.line
     }
     public private(set) var identity: IdentityCheck?
-    /// Whether the dataset has an identity number (else `identity` is always nil).
-    public var hasIdentityField: Bool { identityField != nil }
     /// Why the record could not be read at all (ragged, malformed, invalid encoding).
     public var problem: RecordProblem? {
         if let csv { return csv.problem }

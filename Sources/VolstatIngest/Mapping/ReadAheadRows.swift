@@ -12,7 +12,7 @@ public final class ReadAheadRows: CanonicalRow {
     public let dataset: Dataset
     public let file: String
     public var line: Int { view.lines[position] }
-    public var identity: IdentityCheck? { view.identities[position] }
+    public var identity: IdentityCheck? { hasIdentities ? view.identities[position] : nil }
     /// Why the record could not be read at all (ragged, malformed, invalid encoding).
     public var problem: RecordProblem? { view.problems[position] }
     /// Whether the row has a non-empty identity number (which `value` never returns).
@@ -26,6 +26,8 @@ public final class ReadAheadRows: CanonicalRow {
     private let names: [String]
     private let fileBytes: Int?
     private let fieldCount: Int
+    /// Whether the dataset has identity numbers (else `identity` is always nil and batches keep none).
+    private let hasIdentities: Bool
     private let channel: BatchChannel<RowBatch>
     private var current: RowBatch
     /// The current batch's storage, so that a field costs no reference counting.
@@ -68,7 +70,8 @@ public final class ReadAheadRows: CanonicalRow {
         self.dataset = dataset
         self.names = names
         fieldCount = dataset.fields.count
-        current = RowBatch(fieldCount: fieldCount, capacity: 0)
+        hasIdentities = Self.hasIdentities(dataset)
+        current = RowBatch(fieldCount: fieldCount, capacity: 0, storesIdentities: false)
         view = current.view
         rowSpans = view.spans
     }
@@ -125,8 +128,11 @@ public final class ReadAheadRows: CanonicalRow {
     }
 
     public func identityAhead(_ distance: Int) -> IdentityCheck? {
-        position + distance < current.count ? view.identities[position + distance] : nil
+        hasIdentities && position + distance < current.count ? view.identities[position + distance] : nil
     }
+
+    /// Whether rows of `dataset` carry an identity check (the dataset has an identity number).
+    private static func hasIdentities(_ dataset: Dataset) -> Bool { dataset.fields.contains("id_number") }
 
     /// The reading thread's loop: fills batches until the file ends, fails or the consumer leaves.
     private static func produce(
@@ -134,6 +140,7 @@ public final class ReadAheadRows: CanonicalRow {
         preparation: RowPreparation?
     ) {
         let fieldCount = reader.dataset.fields.count
+        let storesIdentities = Self.hasIdentities(reader.dataset)
         // The fields to prepare, in field order.
         // Typed as the parameter of `append`: an array of unlabelled tuples would be converted
         // (element by element, with dynamic casts) at every call.
@@ -144,7 +151,10 @@ public final class ReadAheadRows: CanonicalRow {
         // Without the steps meant only for when this thread is ahead of the validator.
         let steps = aheadSteps.filter { !(preparation?.onlyWhenAhead[$0.field] ?? false) }
         channel.fill(
-            make: { RowBatch(fieldCount: fieldCount, capacity: rowsPerBatch) },
+            make: {
+                RowBatch(
+                    fieldCount: fieldCount, capacity: rowsPerBatch, storesIdentities: storesIdentities)
+            },
             readOne: { batch in
                 guard try reader.next() else { return false }
                 batch.append(reader, steps: batch.state.readerIsAhead ? aheadSteps : steps)
@@ -190,11 +200,15 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
     private var chunkBytes = 0
     /// The reader's number of the last chunk in `chunks` (-1: none).
     private var heldChunkNumber = -1
+    private let storesIdentities: Bool
     private let storage: View
 
-    init(fieldCount: Int, capacity: Int) {
+    /// - Parameter storesIdentities: the rows have identity checks to keep (else `identities` is
+    ///   left uninitialized).
+    init(fieldCount: Int, capacity: Int, storesIdentities: Bool) {
         self.fieldCount = fieldCount
         self.capacity = capacity
+        self.storesIdentities = storesIdentities
         let rows = max(1, capacity)
         values = ByteArena(capacity: capacity > 0 ? 1 << 20 : 16)
         storage = View(
@@ -227,7 +241,7 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
 
     func reset() {
         storage.problems.deinitialize(count: count)
-        storage.identities.deinitialize(count: count)
+        if storesIdentities { storage.identities.deinitialize(count: count) }
         count = 0
         values.reset()
         chunks.removeAll(keepingCapacity: true)
@@ -267,9 +281,10 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         }
         storage.lines[count] = reader.line
         (storage.problems + count).initialize(to: problem)
-        // Not read for a dataset without identity numbers: loading the just-cleared optional back
-        // stalled the reading thread (a failed store forward), 1.3 % of a run's samples.
-        (storage.identities + count).initialize(to: reader.hasIdentityField ? reader.identity : nil)
+        // Not kept for a dataset without identity numbers: loading the just-cleared optional back
+        // stalled the reading thread (a failed store forward), and storing nil in its place, 96
+        // bytes per row, cost as much again.
+        if storesIdentities { (storage.identities + count).initialize(to: reader.identity) }
         count += 1
     }
 }
