@@ -183,6 +183,40 @@ struct ReadAheadTests {
         #expect(preparedRows >= 7)
     }
 
+    @Test("a key looked up on the reading thread, once it is ahead, finds what the table holds")
+    func lookupsWhenAhead() throws {
+        var table = ByteKeyTable(seed: 11)
+        for number in 0..<7 {
+            var key = "V\(number)"
+            key.withUTF8 { _ = table.update(number == 3 ? -1 : Int32(number * 10), for: UnsafeRawBufferPointer($0)) }
+        }
+        var preparation = RowPreparation(fieldCount: Dataset.serviceRecords.fields.count)
+        preparation.set(ServiceRecordField.volunteerID, .keyHash(seed: table.hashSeed))
+        preparation.lookUp(ServiceRecordField.volunteerID, in: table.slotView)
+        let text = Self.records(200)
+        let prepared = preparation
+        let rows = try ReadAheadRows(file: "test.csv", rowsPerBatch: 8, preparation: { _ in prepared }) {
+            try Self.openDirect(text)
+        }
+        #expect(rows.waitUntilReaderIsAhead())
+        var row = 0
+        var resolvedRows = 0
+        while try rows.next() {
+            row += 1
+            guard rows.problem == nil, let volunteer = rows.value(ServiceRecordField.volunteerID) else { continue }
+            guard let resolved = rows.fields.resolved else {
+                #expect(row <= 24 || row > 32, "row \(row) is in the fourth batch, which the reader waited for")
+                continue
+            }
+            let expected = table.value(for: volunteer).map(Int64.init) ?? RowPreparation.notFound
+            #expect(resolved == expected, "row \(row)")
+            resolvedRows += 1
+        }
+        #expect(row == 200)
+        #expect(resolvedRows >= 8)
+        withExtendedLifetime(table) {}
+    }
+
     @Test("an error part-way comes after the rows read before it, and the file's open errors at once")
     func errors() throws {
         let text = Self.records(300)

@@ -23,6 +23,51 @@ final class TestRow: CanonicalRow {
     }
 
     func sourceName(_ field: Int) -> String { "col_" + dataset.fields[field] }
+
+    /// What a reading thread looked up for the row (`RowFields.resolved`); nil: nothing.
+    var resolved: Int64?
+    private lazy var layout = RowLayout(storage)
+
+    var fields: RowFields {
+        guard let resolved else { return RowFields(row: self) }
+        return RowFields(row: self, layout: layout.layout(resolved: resolved))
+    }
+}
+
+/// A row's values laid out as a reading thread lays them out, with nothing prepared.
+final class RowLayout {
+    static let notPrepared = Int64.min + 1
+    let bytes: UnsafeMutableRawPointer
+    let spans: UnsafeMutablePointer<Int>
+    let prepared: UnsafeMutablePointer<Int64>
+    let fieldCount: Int
+
+    init(_ values: [[UInt8]]) {
+        fieldCount = values.count
+        bytes = .allocate(byteCount: max(1, values.map(\.count).reduce(0, +)), alignment: 8)
+        spans = .allocate(capacity: 2 * fieldCount)
+        prepared = .allocate(capacity: fieldCount)
+        prepared.initialize(repeating: Self.notPrepared, count: fieldCount)
+        var offset = 0
+        for (field, value) in values.enumerated() {
+            value.withUnsafeBytes { (bytes + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            spans[2 * field] = offset
+            spans[2 * field + 1] = value.count
+            offset += value.count
+        }
+    }
+
+    deinit {
+        bytes.deallocate()
+        spans.deallocate()
+        prepared.deallocate()
+    }
+
+    func layout(resolved: Int64) -> RowFields.Layout {
+        RowFields.Layout(
+            spans: spans, bytes: bytes, prepared: prepared, fieldCount: fieldCount, rowsAhead: 0,
+            notPrepared: Self.notPrepared, resolved: resolved)
+    }
 }
 
 @Suite("validator")
@@ -158,6 +203,34 @@ struct ValidatorTests {
             v.report.files[1].rejectedByRule == [
                 "record.duplicate": 1, "hours.out_of_range": 2, "hours.exceeds_span": 1, "date.order": 1,
                 "reference.unknown_volunteer": 1, "reference.rejected_volunteer": 1, "verified.unknown": 1,
+            ])
+    }
+
+    @Test("service records: the volunteer the reading thread looked up is the one checked")
+    func resolvedVolunteers() {
+        let v = validator()
+        v.report.begin(file: "test.csv", dataset: .volunteers, sha256: "", bytes: 0)
+        _ = v.check(volunteer: volunteer("A"), identity: person(1), platform: 0)
+        _ = v.check(volunteer: volunteer("B"), identity: person(2), platform: 0)
+        v.report.begin(file: "test.csv", dataset: .serviceRecords, sha256: "", bytes: 0)
+        func record(_ id: String, _ volunteer: String, resolved: Int64) -> ServiceFacts? {
+            let row = TestRow(
+                .serviceRecords,
+                [
+                    "record_id": id, "volunteer_id": volunteer, "hours": "1", "started_at": "2022-06-01 08:00",
+                    "verified": "1",
+                ])
+            row.resolved = resolved
+            return v.check(serviceRecord: row, file: 1)
+        }
+        // The lookup's result stands for the table's, even where a test makes them differ.
+        #expect(record("1", "A", resolved: 1)?.registration == 1)
+        #expect(record("2", "A", resolved: 0)?.registration == 0)
+        #expect(record("3", "A", resolved: RowPreparation.notFound) == nil)
+        #expect(record("4", "B", resolved: -1) == nil)
+        #expect(
+            v.report.files[1].rejectedByRule == [
+                "reference.unknown_volunteer": 1, "reference.rejected_volunteer": 1,
             ])
     }
 

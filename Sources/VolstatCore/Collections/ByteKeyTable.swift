@@ -72,7 +72,10 @@ public struct ByteKeyTable: Sendable {
 
     /// Prepares `key` whose `hash(_:seed:)` was computed already (on another thread).
     @inline(__always)
-    public func probe(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Probe {
+    public func probe(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Probe { Self.probe(key, hash: hash) }
+
+    @inline(__always)
+    static func probe(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Probe {
         let key = UnsafeRawBufferPointer(rebasing: key.prefix(Int(UInt16.max)))
         let tag = UInt16(truncatingIfNeeded: hash >> 48)
         var probe = Probe(key: key, hash: hash, tag: tag == 0 ? 1 : tag)
@@ -93,13 +96,49 @@ public struct ByteKeyTable: Sendable {
     /// finds it in cache.
     @inline(__always)
     public func prefetch(hash: UInt64) {
-        slots.withUnsafeBufferPointer { slots in
-            // A 24-byte slot lies across two cache lines in two cases of eight: load both.
-            let slot = UnsafeRawPointer(slots.baseAddress! + Self.home(hash, size: slots.count))
-            volstat_prefetch(slot)
-            volstat_prefetch(slot + (MemoryLayout<Slot>.stride - 1))
+        slots.withUnsafeBufferPointer { Self.prefetch(hash: hash, in: $0) }
+    }
+
+    @inline(__always)
+    fileprivate static func prefetch(hash: UInt64, in slots: UnsafeBufferPointer<Slot>) {
+        // A 24-byte slot lies across two cache lines in two cases of eight: load both.
+        let slot = UnsafeRawPointer(slots.baseAddress! + home(hash, size: slots.count))
+        volstat_prefetch(slot)
+        volstat_prefetch(slot + (MemoryLayout<Slot>.stride - 1))
+    }
+
+    /// A look at the table's slots from another thread, without reference counting: valid while
+    /// the table is neither changed nor freed, which its owner guarantees (see
+    /// `RowPreparation.KeyLookup`). Keys of more than 16 bytes, kept outside the slots, it leaves
+    /// to the owner.
+    public struct SlotView: @unchecked Sendable {
+        fileprivate let slots: UnsafeBufferPointer<Slot>
+        public let hashSeed: UInt64
+
+        @inline(__always)
+        public func prefetch(hash: UInt64) { ByteKeyTable.prefetch(hash: hash, in: slots) }
+
+        /// The value stored for a key of at most 16 bytes whose hash is `hash`, or `.some(nil)`
+        /// when it is not in the table; nil for a longer key.
+        public func value(for key: UnsafeRawBufferPointer, hash: UInt64) -> Int32?? {
+            let probe = ByteKeyTable.probe(key, hash: hash)
+            guard probe.isInline else { return nil }
+            var index = ByteKeyTable.home(probe.hash, size: slots.count)
+            while true {
+                let slot = slots[index]
+                if slot.tag == 0 { return .some(nil) }
+                if slot.tag == probe.tag, Int(slot.length) == probe.key.count, slot.first == probe.first,
+                    slot.second == probe.second
+                {
+                    return .some(slot.value)
+                }
+                index = ByteKeyTable.next(index, size: slots.count)
+            }
         }
     }
+
+    /// See `SlotView`.
+    public var slotView: SlotView { slots.withUnsafeBufferPointer { SlotView(slots: $0, hashSeed: seed) } }
 
     @inline(__always)
     private func matches(_ slot: Slot, _ probe: Probe) -> Bool {

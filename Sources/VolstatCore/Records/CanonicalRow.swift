@@ -90,10 +90,12 @@ public struct RowFields {
         public var rowsAhead: Int
         /// The value in `prepared` that means nothing was prepared.
         public var notPrepared: Int64
+        /// The current row's result of `RowPreparation.lookup`, or `notPrepared`.
+        public var resolved: Int64
 
         public init(
             spans: UnsafePointer<Int>, bytes: UnsafeRawPointer, prepared: UnsafePointer<Int64>, fieldCount: Int,
-            rowsAhead: Int, notPrepared: Int64
+            rowsAhead: Int, notPrepared: Int64, resolved: Int64
         ) {
             self.spans = spans
             self.bytes = bytes
@@ -101,6 +103,7 @@ public struct RowFields {
             self.fieldCount = fieldCount
             self.rowsAhead = rowsAhead
             self.notPrepared = notPrepared
+            self.resolved = resolved
         }
     }
 
@@ -128,6 +131,14 @@ public struct RowFields {
     @inlinable @inline(__always)
     public func prepared(_ field: Int, else step: RowPreparation.Step, _ bytes: UnsafeRawBufferPointer) -> Int64 {
         prepared(field) ?? RowPreparation.compute(step, bytes)
+    }
+
+    /// What the reading thread found for the row's `RowPreparation.lookup` field: the table's
+    /// value, or `RowPreparation.notFound`; nil when it did not look (the validator then does).
+    @inlinable @inline(__always)
+    public var resolved: Int64? {
+        guard let layout, layout.resolved != layout.notPrepared else { return nil }
+        return layout.resolved
     }
 
     /// See `CanonicalRow.prepared(_:ahead:)`.
@@ -161,6 +172,25 @@ public struct RowPreparation: Sendable {
 
     /// The prepared value of a date, region code or hours field that does not parse.
     public static let invalid = Int64.min
+    /// The result of `lookup` for a key that is not in the table.
+    public static let notFound = Int64.min + 2
+
+    /// A key field looked up in a table on the reading thread, for the batches it had to wait for
+    /// (like the `onlyWhenAhead` steps): the field needs a `keyHash` step with the table's seed,
+    /// and nothing may change the table while the file is read. `RowFields.resolved` gives the
+    /// result. The validator's lookups are cache misses in a table of millions; made here, they
+    /// wait on the other core's memory accesses instead of its own.
+    public struct KeyLookup: Sendable {
+        public let field: Int
+        public let table: ByteKeyTable.SlotView
+    }
+
+    public private(set) var lookup: KeyLookup?
+
+    /// Looks `field` up in `table` while the reading thread is ahead (see `KeyLookup`).
+    public mutating func lookUp(_ field: Int, in table: ByteKeyTable.SlotView) {
+        lookup = KeyLookup(field: field, table: table)
+    }
 
     public private(set) var steps: [Step?]
     /// Per field: the step is done only for batches the reading thread had to wait for (the

@@ -124,7 +124,8 @@ public final class ReadAheadRows: CanonicalRow {
             layout: RowFields.Layout(
                 spans: UnsafePointer(rowSpans), bytes: UnsafeRawPointer(view.bytes),
                 prepared: UnsafePointer(view.prepared + position * fieldCount), fieldCount: fieldCount,
-                rowsAhead: current.count - position - 1, notPrepared: RowBatch.notPrepared))
+                rowsAhead: current.count - position - 1, notPrepared: RowBatch.notPrepared,
+                resolved: view.resolved[position]))
     }
 
     public func identityAhead(_ distance: Int) -> IdentityCheck? {
@@ -161,7 +162,10 @@ public final class ReadAheadRows: CanonicalRow {
                 return true
             },
             bytesConsumed: { reader.bytesConsumed },
-            finish: { batch in batch.offset = reader.offset })
+            finish: { batch in
+                batch.offset = reader.offset
+                if batch.state.readerIsAhead, let lookup = preparation?.lookup { batch.resolve(lookup) }
+            })
     }
 }
 
@@ -179,6 +183,8 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         var hasIdentityNumber: UnsafeMutablePointer<Bool>
         /// Per row and field: the value `RowPreparation` asked for, or `notPrepared`.
         var prepared: UnsafeMutablePointer<Int64>
+        /// Per row: the result of `RowPreparation.lookup`, or `notPrepared`.
+        var resolved: UnsafeMutablePointer<Int64>
     }
 
     /// Marks a field with nothing prepared (not asked, absent or empty). A hash that happens to
@@ -215,7 +221,7 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
             spans: .allocate(capacity: rows * max(1, fieldCount) * 2), bytes: values.storage.baseAddress!,
             lines: .allocate(capacity: rows), problems: .allocate(capacity: rows),
             identities: .allocate(capacity: rows), hasIdentityNumber: .allocate(capacity: rows),
-            prepared: .allocate(capacity: rows * max(1, fieldCount)))
+            prepared: .allocate(capacity: rows * max(1, fieldCount)), resolved: .allocate(capacity: rows))
     }
 
     /// The storage once the batch is filled (the bytes move while it grows).
@@ -237,6 +243,7 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         view.identities.deallocate()
         view.hasIdentityNumber.deallocate()
         view.prepared.deallocate()
+        view.resolved.deallocate()
     }
 
     func reset() {
@@ -254,6 +261,7 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         let row = storage.spans + count * fieldCount * 2
         let prepared = storage.prepared + count * fieldCount
         prepared.update(repeating: Self.notPrepared, count: fieldCount)
+        storage.resolved[count] = Self.notPrepared
         let problem = reader.problem
         // Before the fields are laid out, which blanks the identity number.
         storage.hasIdentityNumber[count] = problem == nil && reader.hasIdentityNumber
@@ -286,5 +294,31 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         // bytes per row, cost as much again.
         if storesIdentities { (storage.identities + count).initialize(to: reader.identity) }
         count += 1
+    }
+
+    /// Looks the rows' `lookup.field` up in its table (see `RowPreparation.KeyLookup`), loading
+    /// the slots of the rows `lookahead` further on while one row is looked up.
+    func resolve(_ lookup: RowPreparation.KeyLookup) {
+        let lookahead = 8
+        let field = lookup.field
+        let bytes = view.bytes
+        @inline(__always) func hash(_ row: Int) -> Int64? {
+            let value = storage.prepared[row * fieldCount + field]
+            return value == Self.notPrepared ? nil : value
+        }
+        for row in 0..<min(lookahead, count) {
+            if let hash = hash(row) { lookup.table.prefetch(hash: UInt64(bitPattern: hash)) }
+        }
+        for row in 0..<count {
+            if row + lookahead < count, let hash = hash(row + lookahead) {
+                lookup.table.prefetch(hash: UInt64(bitPattern: hash))
+            }
+            let length = storage.spans[(row * fieldCount + field) * 2 + 1]
+            guard length > 0, let hash = hash(row) else { continue }
+            let key = UnsafeRawBufferPointer(
+                start: bytes + storage.spans[(row * fieldCount + field) * 2], count: length)
+            guard let found = lookup.table.value(for: key, hash: UInt64(bitPattern: hash)) else { continue }
+            storage.resolved[row] = found.map(Int64.init) ?? RowPreparation.notFound
+        }
     }
 }

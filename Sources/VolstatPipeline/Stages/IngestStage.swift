@@ -119,8 +119,11 @@ struct IngestStage {
         let checkpoint = aggregate.checkpoint
         let firstRegistration = validator.registrationCount
         do {
-            let preparations = validator.preparations
-            let rows = try open(input, digest: digest) { preparations[$0] }
+            // Only this file's dataset: a service-records preparation reads the source-id table,
+            // which a file of volunteers changes.
+            let dataset = input.source.dataset
+            let preparation = validator.preparation(for: dataset)
+            let rows = try open(input, digest: digest) { $0 == dataset ? preparation : nil }
             var count = 0
             while try rows.next() {
                 count += 1

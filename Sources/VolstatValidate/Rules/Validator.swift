@@ -48,28 +48,37 @@ public final class Validator {
     /// How many rows ahead the hash-table slots are loaded into cache.
     static let lookahead = 8
 
-    /// What a reader on another thread can compute for the checks of each dataset: the hashes of
-    /// the key fields for this validator's tables and the volunteers' dates always; while that
-    /// thread is ahead of this one, also the service records' dates and hours and both datasets'
-    /// region codes.
-    public var preparations: [Dataset: RowPreparation] {
-        guard policy.enabled else { return [:] }
-        var volunteers = RowPreparation(fieldCount: Dataset.volunteers.fields.count)
-        volunteers.set(VolunteerField.sourceID, .keyHash(seed: registrations.hashSeed))
-        volunteers.set(VolunteerField.registeredAt, .timestamp)
-        volunteers.set(VolunteerField.birthDate, .timestamp)
-        var records = RowPreparation(fieldCount: Dataset.serviceRecords.fields.count)
-        records.set(ServiceRecordField.recordID, .fingerprint(seed: serviceRecordIDs.seed))
-        records.set(ServiceRecordField.volunteerID, .keyHash(seed: registrations.hashSeed))
-        // Service records' dates are parsed by whichever thread has time: always on the reading
-        // thread measured 9 % slower at 1 million volunteers, where that thread is as busy as
-        // this one, and 18-26 % faster at 10 million, where this one waits on memory.
-        records.set(ServiceRecordField.startedAt, .timestamp, onlyWhenAhead: true)
-        records.set(ServiceRecordField.endedAt, .timestamp, onlyWhenAhead: true)
-        records.set(ServiceRecordField.hours, .hours, onlyWhenAhead: true)
-        records.set(ServiceRecordField.regionCode, .regionCode, onlyWhenAhead: true)
-        volunteers.set(VolunteerField.regionCode, .regionCode, onlyWhenAhead: true)
-        return [.volunteers: volunteers, .serviceRecords: records]
+    /// What a reader on another thread can compute for the checks of a file of `dataset`: the
+    /// hashes of the key fields for this validator's tables and the volunteers' dates always;
+    /// while that thread is ahead of this one, also the service records' dates and hours, both
+    /// datasets' region codes, and the service records' volunteers looked up in the source ids
+    /// (which nothing changes while a file of service records is read).
+    public func preparation(for dataset: Dataset) -> RowPreparation? {
+        guard policy.enabled else { return nil }
+        switch dataset {
+        case .volunteers:
+            var volunteers = RowPreparation(fieldCount: Dataset.volunteers.fields.count)
+            volunteers.set(VolunteerField.sourceID, .keyHash(seed: registrations.hashSeed))
+            volunteers.set(VolunteerField.registeredAt, .timestamp)
+            volunteers.set(VolunteerField.birthDate, .timestamp)
+            volunteers.set(VolunteerField.regionCode, .regionCode, onlyWhenAhead: true)
+            return volunteers
+        case .serviceRecords:
+            var records = RowPreparation(fieldCount: Dataset.serviceRecords.fields.count)
+            records.set(ServiceRecordField.recordID, .fingerprint(seed: serviceRecordIDs.seed))
+            records.set(ServiceRecordField.volunteerID, .keyHash(seed: registrations.hashSeed))
+            // Service records' dates are parsed by whichever thread has time: always on the reading
+            // thread measured 9 % slower at 1 million volunteers, where that thread is as busy as
+            // this one, and 18-26 % faster at 10 million, where this one waits on memory.
+            records.set(ServiceRecordField.startedAt, .timestamp, onlyWhenAhead: true)
+            records.set(ServiceRecordField.endedAt, .timestamp, onlyWhenAhead: true)
+            records.set(ServiceRecordField.hours, .hours, onlyWhenAhead: true)
+            records.set(ServiceRecordField.regionCode, .regionCode, onlyWhenAhead: true)
+            records.lookUp(ServiceRecordField.volunteerID, in: registrations.slotView)
+            return records
+        default:
+            return nil
+        }
     }
 
     /// The probe of a source id in `registrations`, from the hash the reader prepared if it did.
@@ -227,8 +236,12 @@ public final class Validator {
         if let ahead = checks.fields.prepared(ServiceRecordField.recordID, ahead: Self.lookahead) {
             serviceRecordIDs.prefetch(UInt64(bitPattern: ahead))
         }
-        prefetchRegistration(checks.fields, ServiceRecordField.volunteerID)
-        let volunteerProbe = volunteerID.map { registrationProbe(checks.fields, ServiceRecordField.volunteerID, $0) }
+        // The reading thread may have looked the volunteer up already (`RowPreparation.lookup`).
+        let resolved = checks.fields.resolved
+        if resolved == nil { prefetchRegistration(checks.fields, ServiceRecordField.volunteerID) }
+        let volunteerProbe =
+            resolved == nil
+            ? volunteerID.map { registrationProbe(checks.fields, ServiceRecordField.volunteerID, $0) } : nil
         let hours = checkHours(&checks)
         let started = checks.date(ServiceRecordField.startedAt, required: true)
         let ended = checks.date(ServiceRecordField.endedAt, required: false)
@@ -258,8 +271,11 @@ public final class Validator {
         }
         let serviceRegion = checks.region(ServiceRecordField.regionCode, required: false)
         var registration: Int32?
-        if let volunteerID, let volunteerProbe {
-            switch registrations.value(for: volunteerProbe) {
+        if let volunteerID, resolved != nil || volunteerProbe != nil {
+            let found =
+                resolved.map { $0 == RowPreparation.notFound ? nil : Int32(truncatingIfNeeded: $0) }
+                ?? registrations.value(for: volunteerProbe!)
+            switch found {
             case .some(let index) where index >= 0:
                 registration = index
             case .some:
