@@ -99,7 +99,16 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
             let length = bytes
             populated.enter()
             DispatchQueue.global().async { [populated] in
-                _ = volstat_populate_writable(UnsafeMutableRawPointer(bitPattern: address), length)
+                // In steps of 8 MiB: the kernel holds the process's memory map for the whole of a
+                // step, and every other thread's mmap waits for it (at 10 x the rows, the reading
+                // and validating threads stood still for 0.5 s behind one call for all of it).
+                let step = 8 << 20
+                var offset = 0
+                while offset < length {
+                    _ = volstat_populate_writable(
+                        UnsafeMutableRawPointer(bitPattern: address + UInt(offset)), Swift.min(step, length - offset))
+                    offset += step
+                }
                 populated.leave()
             }
         }
