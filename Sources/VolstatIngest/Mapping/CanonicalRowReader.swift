@@ -181,6 +181,8 @@ public final class CanonicalRowReader: CanonicalRow {
     private static func trimmed(_ bytes: UnsafePointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
         var start = range.lowerBound
         var end = range.upperBound
+        // Nearly every value starts and ends with a byte above the space: one test for both.
+        if start < end, bytes[start] > 0x20, bytes[end - 1] > 0x20 { return range }
         while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
         while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
         return start..<end
