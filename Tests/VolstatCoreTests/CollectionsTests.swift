@@ -42,6 +42,16 @@ struct CollectionsTests {
         for index in 0..<count {
             #expect(withBytes(key(index)) { table.value(for: $0) } == Int32(index))
         }
+        // The view another thread reads through: the same answers for keys kept in the slot;
+        // longer keys it leaves to the table.
+        let view = table.slotView
+        func viewed(_ text: String) -> Int32?? {
+            withBytes(text) { view.value(for: $0, hash: ByteKeyTable.hash($0, seed: view.hashSeed)) }
+        }
+        for index in stride(from: 0, to: count, by: 3) {
+            #expect(viewed(key(index)) == (length <= 16 ? .some(Int32(index)) : nil))
+        }
+        #expect(viewed(key(count)) == (key(count).utf8.count <= 16 ? .some(nil) : nil))
         let shorter = String(key(3).dropLast())
         #expect(withBytes(shorter) { table.value(for: $0) } == nil)
         #expect(withBytes(key(3) + "\u{0}") { table.value(for: $0) } == nil)

@@ -73,7 +73,8 @@ struct ReadAheadTests {
         let text = Self.records(300)
         let direct = try Self.openDirect(text)
         let expected = try Self.rows(direct) { try direct.next() }
-        // Chunks of 64 bytes hold about one record each, so that every batch holds several.
+        // Chunks of 64 bytes (128 once the header has grown the first) hold one or two records
+        // each, so that every batch holds several.
         let ahead = try ReadAheadRows(file: "test.csv", rowsPerBatch: 4) {
             try CanonicalRowReader(
                 reader: CSVReader(source: MemoryByteSource(Array(text.utf8)), name: "test.csv", bufferSize: 64),

@@ -5,7 +5,7 @@ public import VolstatCore
 /// arrays): one entry per accepted registration row, one per distinct person.
 ///
 /// This is the only state of the aggregate stage that grows with the number of volunteers:
-/// 30 bytes per registration and 9 per person. Service records are folded into their
+/// 30 bytes per registration and 11 per person. Service records are folded into their
 /// registration's hours and activity as they arrive, so they cost nothing per record.
 public struct RegistrationStore: Sendable {
     public private(set) var personOfRegistration: [Int32] = []
@@ -26,7 +26,8 @@ public struct RegistrationStore: Sendable {
     /// Birth date as days since 1970, `Int32.min` when unknown.
     public private(set) var birthDate: [Int32] = []
     /// How many registrations each person has (more than one needs de-duplication per region).
-    public private(set) var registrationsOfPerson: [UInt16] = []
+    /// 32 bits, like the registrations' numbers, so that the count cannot wrap.
+    public private(set) var registrationsOfPerson: [UInt32] = []
 
     public init() {}
 

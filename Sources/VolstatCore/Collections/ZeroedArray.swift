@@ -10,8 +10,8 @@ import Dispatch
 ///
 /// Large arrays come straight from the kernel (`mmap`): already zero, so nothing writes them
 /// before use (a table of 50 MB is not cleared twice), marked for transparent huge pages
-/// (fewer TLB misses on random lookups) and faulted in at once. Copies share storage until one
-/// of them is written.
+/// (fewer TLB misses on random lookups) and faulted in on another thread as soon as they are
+/// made. Copies share storage until one of them is written.
 public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable {
     private var storage: Storage
 

@@ -79,8 +79,9 @@ extension CanonicalRow {
 /// reader's buffers when it has them laid out (`ReadAheadRows`), so that a field costs a few
 /// loads and no call through the protocol; otherwise through `CanonicalRow`.
 public struct RowFields {
-    /// The reader's layout of the current row: per field start and length in `bytes` (length -1
-    /// when absent), and per field of this and the following rows the prepared value.
+    /// The reader's layout of the current row: per field its start as an offset from `bytes`
+    /// (which may lead into another buffer of the reader's) and its length (-1 when absent), and
+    /// per field of this and the following rows the prepared value.
     public struct Layout {
         public var spans: UnsafePointer<Int>
         public var bytes: UnsafeRawPointer
@@ -123,7 +124,10 @@ public struct RowFields {
         guard let layout else { return row.value(field) }
         let length = layout.spans[2 * field + 1]
         guard length >= 0 else { return nil }
-        return UnsafeRawBufferPointer(start: layout.bytes + layout.spans[2 * field], count: length)
+        // The offset may reach from `bytes` into another allocation (a reader's chunk): added as
+        // integers, not as pointer arithmetic, which must stay within one allocation.
+        let start = UnsafeRawPointer(bitPattern: Int(bitPattern: layout.bytes) &+ layout.spans[2 * field])
+        return UnsafeRawBufferPointer(start: start, count: length)
     }
 
     /// The value the reading thread prepared for `field`, or else `step` computed here from the

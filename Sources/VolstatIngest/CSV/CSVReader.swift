@@ -12,10 +12,11 @@ public struct CSVDialect: Sendable, Equatable {
     }
 }
 
-/// Reads a CSV file with a header row as a stream of records, in constant memory: a buffer that
+/// Reads a CSV file with a header row as a stream of records, in bounded memory: a buffer that
 /// holds the current record and the bytes read ahead of it, grown only for a record larger than it.
-/// The buffer is a `ByteChunk` that a batch of rows may hold on to (`recordChunk(unless:)`): the reader
-/// then reads on into another chunk instead of overwriting the bytes the batch points into.
+/// The buffer is a `ByteChunk` that a batch of rows may hold on to (`recordChunk(unless:)`): the
+/// reader then reads on into another chunk (a spare one once nothing holds it) instead of
+/// overwriting the bytes the batch points into, so memory is a chunk per batch in flight.
 ///
 /// The byte-order mark is dropped, blank lines are skipped, records whose field count differs
 /// from the header's are reported as `.ragged`, and (when asked) records with invalid UTF-8 or a

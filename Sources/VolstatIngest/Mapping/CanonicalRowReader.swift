@@ -3,7 +3,8 @@ public import VolstatCore
 
 /// Reads one source file as canonical rows: resolves each canonical field to a column of the
 /// reader, applies the `values` mapping, trims spaces, and replaces the identity number by its
-/// `IdentityCheck` (the raw number never leaves this type).
+/// `IdentityCheck`: no value it hands out holds the raw number (the bytes of a record that could
+/// not be read at all stay in the reader's buffer as read, with nothing pointing at them).
 public final class CanonicalRowReader: CanonicalRow {
     public let dataset: Dataset
     public var file: String { reader.name }
@@ -89,12 +90,12 @@ public final class CanonicalRowReader: CanonicalRow {
     /// length to `spans` (two words per field; length -1 for a field `value` returns nil for).
     /// Returns the record's length when the values lie in the reader's chunk, which the batch
     /// must then hold while it uses them (`recordChunk(unless:)`); nil when they were copied into
-    /// `arena` (whose bytes must then start at `base`).
+    /// `arena` (their offsets are then from the arena's start, and `base` is not used).
     ///
     /// Equivalent to appending `value(field)` for every field to `arena`, but for a CSV source
     /// without value mappings nothing is copied: the spans point into the reader's chunk. The
-    /// identity number's bytes there are overwritten with spaces, so that the raw number still
-    /// never leaves this type; read `hasIdentityNumber` before.
+    /// identity number's bytes there are overwritten with spaces, so that no value handed on
+    /// holds the raw number; read `hasIdentityNumber` before.
     func layOutFields(to spans: UnsafeMutablePointer<Int>, arena: ByteArena, base: UnsafeRawPointer) -> Int? {
         let fieldCount = slots.count
         guard let csv = directCSV else {

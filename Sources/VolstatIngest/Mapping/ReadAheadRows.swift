@@ -6,8 +6,11 @@ public import VolstatCore
 /// aggregates the batch before. Rows come out in file order, exactly as `CanonicalRowReader`
 /// gives them, so the two are interchangeable; only the work is spread over two cores.
 ///
-/// Memory is bounded: three batches of at most `rowsPerBatch` rows (and their bytes) are in
-/// flight. An error the reader throws is rethrown by `next()` after the rows read before it.
+/// Memory is bounded: three batches of at most `rowsPerBatch` rows are in flight, with the
+/// reader's chunks their rows point into (or their copied bytes), and the reader's spare chunks.
+/// An error the reader throws is rethrown by `next()` after the rows read before it. The reading
+/// thread has stopped once the rows are gone (`deinit` waits for it), so that what it reads
+/// (the validator's source-id table, see `RowPreparation.KeyLookup`) is free to change after.
 public final class ReadAheadRows: CanonicalRow {
     public let dataset: Dataset
     public let file: String
@@ -29,6 +32,8 @@ public final class ReadAheadRows: CanonicalRow {
     /// Whether the dataset has identity numbers (else `identity` is always nil and batches keep none).
     private let hasIdentities: Bool
     private let channel: BatchChannel<RowBatch>
+    /// Signalled when the reading thread has stopped.
+    private let stopped: DispatchSemaphore
     private var current: RowBatch
     /// The current batch's storage, so that a field costs no reference counting.
     private var view: RowBatch.View
@@ -53,7 +58,10 @@ public final class ReadAheadRows: CanonicalRow {
         let channel = BatchChannel<RowBatch>(batches: 3)
         self.channel = channel
         let opened = OpenResult<(Dataset, [String])>()
+        let stopped = DispatchSemaphore(value: 0)
+        self.stopped = stopped
         let thread = Thread {
+            defer { stopped.signal() }
             let reader: CanonicalRowReader
             do {
                 reader = try open()
@@ -76,7 +84,10 @@ public final class ReadAheadRows: CanonicalRow {
         rowSpans = view.spans
     }
 
-    deinit { channel.cancel() }
+    deinit {
+        channel.cancel()
+        stopped.wait()
+    }
 
     /// Waits (up to `timeout` seconds) until the reading thread has filled every batch it may
     /// and waits for one to come back; false on timeout. For tests of what it does once ahead.
@@ -125,7 +136,7 @@ public final class ReadAheadRows: CanonicalRow {
                 spans: UnsafePointer(rowSpans), bytes: UnsafeRawPointer(view.bytes),
                 prepared: UnsafePointer(view.prepared + position * fieldCount), fieldCount: fieldCount,
                 rowsAhead: current.count - position - 1, notPrepared: RowBatch.notPrepared,
-                resolved: view.resolved[position]))
+                resolved: position >= 0 && position < current.count ? view.resolved[position] : RowBatch.notPrepared))
     }
 
     public func identityAhead(_ distance: Int) -> IdentityCheck? {
@@ -231,7 +242,8 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         return view
     }
 
-    /// A batch ends early once its bytes pass 64 MiB (rows with very long fields).
+    /// A batch ends early once its bytes (copied, or in the chunks it holds) pass 64 MiB (rows
+    /// with very long fields).
     var isFull: Bool { values.count + chunkBytes >= 1 << 26 }
 
     deinit {
