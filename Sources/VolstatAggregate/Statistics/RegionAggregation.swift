@@ -79,11 +79,7 @@ public enum RegionAggregation {
     /// The last birth day (days since 1970) of a person who is at least `years` old on `day`: the
     /// same month and day `years` earlier, or February 28 when that year has no February 29.
     static func latestBirthDay(ofAge years: Int, on day: CivilDate) -> Int32 {
-        let (y, m, d) = day.components
-        guard
-            let date = CivilDate(year: y - years, month: m, day: d) ?? CivilDate(year: y - years, month: m, day: d - 1)
-        else { return Int32.min }
-        return date.daysSinceEpoch
+        day.sameDay(yearsEarlier: years)?.daysSinceEpoch ?? Int32.min
     }
 }
 

@@ -105,6 +105,15 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         return estimate
     }
 
+    /// The latest birth day of a person who is `years` old or older on this date: the same month
+    /// and day `years` earlier, or February 28 when that year has no February 29. Nil when that
+    /// year is outside 1 to 9999.
+    public func sameDay(yearsEarlier years: Int) -> CivilDate? {
+        let (year, month, day) = components
+        return CivilDate(year: year - years, month: month, day: day)
+            ?? CivilDate(year: year - years, month: month, day: day - 1)
+    }
+
     /// January 1 of this date's year.
     public var startOfYear: CivilDate { CivilDate(year: year, month: 1, day: 1)! }
 

@@ -12,6 +12,7 @@ public final class Validator {
     private let regions: RegionTable
     private let today: CivilDate
     private let context: RuleContext
+    private let ageRange: AgeRangeCheck
 
     /// Source id -> registration index of accepted volunteers; -1 for rejected ones.
     private var registrations = ByteKeyTable()
@@ -40,6 +41,7 @@ public final class Validator {
         self.report = report
         self.rejects = rejects
         context = RuleContext(policy: policy, regions: regions, today: today)
+        ageRange = AgeRangeCheck(policy.ageRange)
         serviceRecordIDs = FingerprintTable(seed: seed)
         placementIDs = FingerprintTable(seed: seed)
         orderIDs = FingerprintTable(seed: seed)
@@ -139,15 +141,15 @@ public final class Validator {
         let region = checks.region(VolunteerField.regionCode, required: true)
         let registered = checks.date(VolunteerField.registeredAt, required: true)
         var birthDate = checks.date(VolunteerField.birthDate, required: false)?.date ?? identity?.birthDate
-        if let birth = birthDate, let registered = registered?.date {
-            let age = Self.age(born: birth, on: registered)
-            if !policy.ageRange.contains(age) {
-                checks.add(
-                    .ageOutOfRange, field: VolunteerField.birthDate,
-                    "age at registration is \(age), outside \(policy.ageRange.lowerBound) to \(policy.ageRange.upperBound)",
-                    value: birth.description)
-                if policy.severity(.ageOutOfRange) == .error { birthDate = nil }
-            }
+        if let birth = birthDate, let registered = registered?.date,
+            !ageRange.contains(born: birth, on: registered)
+        {
+            let age = AgeRangeCheck.age(born: birth, on: registered)
+            checks.add(
+                .ageOutOfRange, field: VolunteerField.birthDate,
+                "age at registration is \(age), outside \(policy.ageRange.lowerBound) to \(policy.ageRange.upperBound)",
+                value: birth.description)
+            if policy.severity(.ageOutOfRange) == .error { birthDate = nil }
         }
         let political = checks.code(
             VolunteerField.politicalStatus, rule: .politicalStatusUnknown, table: .politicalStatus)
@@ -531,12 +533,5 @@ public final class Validator {
         }
         report.count(findings: findings, rejected: rejected, policy: policy)
         return !rejected
-    }
-
-    /// Whole years between a birth date and a day.
-    static func age(born: CivilDate, on day: CivilDate) -> Int {
-        let (by, bm, bd) = born.components
-        let (y, m, d) = day.components
-        return y - by - ((m, d) < (bm, bd) ? 1 : 0)
     }
 }
