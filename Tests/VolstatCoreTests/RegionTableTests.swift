@@ -29,4 +29,16 @@ struct RegionTableTests {
         #expect(RegionTable.level(of: 360102) == .county)
         #expect(RegionTable.text(0) == "000000")
     }
+
+    @Test("a region code is exactly six ASCII digits, spaces around allowed")
+    func parseCodes() {
+        func parsed(_ text: String) -> RegionCode? { withBytes(text) { RegionTable.parseCode($0) } }
+        #expect(parsed("360102") == 360102)
+        #expect(parsed(" 360102  ") == 360102)
+        #expect(parsed("000000") == 0)
+        #expect(parsed("999999") == 999999)
+        for bad in ["", "36010", "3601020", "36010a", "/60102", ":60102", "36 102", "３６０１０２", "-36010"] {
+            #expect(parsed(bad) == nil, "\(bad)")
+        }
+    }
 }
