@@ -97,8 +97,7 @@ struct ReadAheadTests {
         preparation.set(ServiceRecordField.volunteerID, .keyHash(seed: 5))
         preparation.set(ServiceRecordField.startedAt, .timestamp)
         let text = Self.records(50)
-        let prepared = preparation
-        let rows = try ReadAheadRows(file: "test.csv", rowsPerBatch: 8, preparation: { _ in prepared }) {
+        let rows = try ReadAheadRows(file: "test.csv", rowsPerBatch: 8, preparation: preparation) {
             try Self.openDirect(text)
         }
         var checked = 0
@@ -152,23 +151,39 @@ struct ReadAheadTests {
         #expect(checked == 3)
     }
 
+    /// 200 records read ahead in batches of 8 with `preparation`, once the reader has filled its
+    /// three batches at once and waits for the first to come back: the fourth batch (rows 25 to
+    /// 32) is one it had to wait for.
+    static func readAhead(preparing preparation: RowPreparation) throws -> ReadAheadRows {
+        let text = Self.records(200)
+        let rows = try ReadAheadRows(file: "test.csv", rowsPerBatch: 8, preparation: preparation) {
+            try Self.openDirect(text)
+        }
+        #expect(rows.waitUntilReaderIsAhead())
+        return rows
+    }
+
+    /// Calls `body` with the number (from 1) of each readable row with a value in `field`, and
+    /// that value; returns the number of rows.
+    static func eachRow(
+        _ rows: ReadAheadRows, with field: Int, _ body: (Int, UnsafeRawBufferPointer) -> Void
+    ) throws -> Int {
+        var row = 0
+        while try rows.next() {
+            row += 1
+            guard rows.problem == nil, let value = rows.value(field) else { continue }
+            body(row, value)
+        }
+        return row
+    }
+
     @Test("a step meant for when the reader is ahead is done only in batches it had to wait for")
     func stepsOnlyWhenAhead() throws {
         var preparation = RowPreparation(fieldCount: Dataset.serviceRecords.fields.count)
         preparation.set(ServiceRecordField.startedAt, .timestamp, onlyWhenAhead: true)
-        let text = Self.records(200)
-        let prepared = preparation
-        let rows = try ReadAheadRows(file: "test.csv", rowsPerBatch: 8, preparation: { _ in prepared }) {
-            try Self.openDirect(text)
-        }
-        // The reader fills its three batches at once, then waits for the first to come back: the
-        // fourth batch is one it had to wait for.
-        #expect(rows.waitUntilReaderIsAhead())
-        var row = 0
+        let rows = try Self.readAhead(preparing: preparation)
         var preparedRows = 0
-        while try rows.next() {
-            row += 1
-            guard rows.problem == nil, let started = rows.value(ServiceRecordField.startedAt) else { continue }
+        let count = try Self.eachRow(rows, with: ServiceRecordField.startedAt) { row, started in
             let value = rows.fields.prepared(ServiceRecordField.startedAt)
             if row <= 24 {
                 #expect(value == nil, "row \(row) is in one of the first three batches")
@@ -180,7 +195,7 @@ struct ReadAheadTests {
                 preparedRows += 1
             }
         }
-        #expect(row == 200)
+        #expect(count == 200)
         #expect(preparedRows >= 7)
     }
 
@@ -194,26 +209,18 @@ struct ReadAheadTests {
         var preparation = RowPreparation(fieldCount: Dataset.serviceRecords.fields.count)
         preparation.set(ServiceRecordField.volunteerID, .keyHash(seed: table.hashSeed))
         preparation.lookUp(ServiceRecordField.volunteerID, in: table.slotView)
-        let text = Self.records(200)
-        let prepared = preparation
-        let rows = try ReadAheadRows(file: "test.csv", rowsPerBatch: 8, preparation: { _ in prepared }) {
-            try Self.openDirect(text)
-        }
-        #expect(rows.waitUntilReaderIsAhead())
-        var row = 0
+        let rows = try Self.readAhead(preparing: preparation)
         var resolvedRows = 0
-        while try rows.next() {
-            row += 1
-            guard rows.problem == nil, let volunteer = rows.value(ServiceRecordField.volunteerID) else { continue }
+        let count = try Self.eachRow(rows, with: ServiceRecordField.volunteerID) { row, volunteer in
             guard let resolved = rows.fields.resolved else {
                 #expect(row <= 24 || row > 32, "row \(row) is in the fourth batch, which the reader waited for")
-                continue
+                return
             }
             let expected = table.value(for: volunteer).map(Int64.init) ?? RowPreparation.notFound
             #expect(resolved == expected, "row \(row)")
             resolvedRows += 1
         }
-        #expect(row == 200)
+        #expect(count == 200)
         #expect(resolvedRows >= 8)
         withExtendedLifetime(table) {}
     }

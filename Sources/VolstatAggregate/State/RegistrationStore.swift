@@ -34,6 +34,17 @@ public struct RegistrationStore: Sendable {
     public var registrationCount: Int { region.count }
     public var personCount: Int { politicalStatus.count }
 
+    /// Whether a registration counts as registered on `end` (days since 1970): dated on or
+    /// before it and not deregistered.
+    @inline(__always)
+    public func isCounted(_ registration: Int, through end: Int32) -> Bool {
+        registeredAt[registration] <= end && !deregistered[registration]
+    }
+
+    /// Whether a person has more than one registration (and needs de-duplication per region).
+    @inline(__always)
+    public func hasSeveralRegistrations(_ person: Int) -> Bool { registrationsOfPerson[person] > 1 }
+
     /// Makes room for `registrations` registrations and as many persons in all, so that the
     /// arrays do not grow (and copy themselves) on the way there.
     public mutating func reserve(registrations: Int) {
@@ -230,9 +241,7 @@ public struct PendingServiceRecords: Sendable {
         inFlight.removeAll(keepingCapacity: true)
         inFlightNext = 0
         guard touched else { return }
-        entries.withUnsafeMutableBufferPointer { entries in
-            for index in entries.indices { entries[index] = Entry() }
-        }
+        entries.withUnsafeMutableBufferPointer { $0.update(repeating: Entry()) }
         touched = false
     }
 }

@@ -23,9 +23,13 @@ public enum RegionAggregation {
         // costs no hashing. The registrations of persons with only one registration are counted
         // in their leaf once and added to the leaf's groups at the end; only persons with several
         // registrations are counted group by group, to count them once per group.
+        struct Leaf {
+            var counts: RegionStatistics
+            /// The indexes in `groups` of the regions it rolls up to.
+            let groups: [Int]
+        }
         var leafOfCode = [Int32](repeating: -1, count: 1_000_000)
-        var leafCounts: [RegionStatistics] = []
-        var rollUps: [[Int]] = []
+        var leaves: [Leaf] = []
         var seenRegistered = Set<UInt64>()
         var seenNew = Set<UInt64>()
         var seenActive = Set<UInt64>()
@@ -38,29 +42,28 @@ public enum RegionAggregation {
             let inTable = region >= 0 && region < 1_000_000
             var leaf = inTable ? Int(leafOfCode[Int(region)]) : -1
             if leaf < 0 {
-                leaf = rollUps.count
-                rollUps.append(
-                    RegionTable.rollUp(region).map { code in
-                        if let known = groupOf[code] { return known }
-                        groupOf[code] = groups.count
-                        groups.append(RegionStatistics(code: code, level: RegionTable.level(of: code)))
-                        return groups.count - 1
-                    })
-                leafCounts.append(RegionStatistics(code: region, level: .county))
+                leaf = leaves.count
+                let rollUp = RegionTable.rollUp(region).map { code in
+                    if let known = groupOf[code] { return known }
+                    groupOf[code] = groups.count
+                    groups.append(RegionStatistics(code: code, level: RegionTable.level(of: code)))
+                    return groups.count - 1
+                }
+                leaves.append(
+                    Leaf(counts: RegionStatistics(code: region, level: RegionTable.level(of: region)), groups: rollUp))
                 if inTable { leafOfCode[Int(region)] = Int32(leaf) }
             }
-            let day = store.registeredAt[index]
-            let counted = day <= end && !store.deregistered[index]
-            let isNew = counted && day >= yearStart
+            let counted = store.isCounted(index, through: end)
+            let isNew = counted && store.registeredAt[index] >= yearStart
             let active = store.active[index]
-            leafCounts[leaf].totalHours.hundredths += store.hours[index]
-            guard store.registrationsOfPerson[person] > 1 else {
-                if counted { leafCounts[leaf].countRegistered(person: person, of: store, isParty, elderlyBornBy) }
-                if isNew { leafCounts[leaf].newRegistrations += 1 }
-                if active { leafCounts[leaf].active += 1 }
+            leaves[leaf].counts.totalHours.hundredths += store.hours[index]
+            guard store.hasSeveralRegistrations(person) else {
+                if counted { leaves[leaf].counts.countRegistered(person: person, of: store, isParty, elderlyBornBy) }
+                if isNew { leaves[leaf].counts.newRegistrations += 1 }
+                if active { leaves[leaf].counts.active += 1 }
                 continue
             }
-            for group in rollUps[leaf] {
+            for group in leaves[leaf].groups {
                 let key = UInt64(UInt32(group)) << 32 | UInt64(UInt32(person))
                 if counted && seenRegistered.insert(key).inserted {
                     groups[group].countRegistered(person: person, of: store, isParty, elderlyBornBy)
@@ -69,8 +72,8 @@ public enum RegionAggregation {
                 if active && seenActive.insert(key).inserted { groups[group].active += 1 }
             }
         }
-        for (leaf, counts) in leafCounts.enumerated() {
-            for group in rollUps[leaf] { groups[group].addCounts(of: counts) }
+        for leaf in leaves {
+            for group in leaf.groups { groups[group].addCounts(of: leaf.counts) }
         }
         for index in groups.indices { groups[index].population = population[groups[index].code] }
         return groups.sorted { $0.code < $1.code }

@@ -26,16 +26,19 @@ public enum Retention {
         // that no array per person is allocated.
         var several: [Int32: (cohort: Int32, years: UInt64)] = [:]
         var earliest = Int32.max
+        /// The day a registration counts from as a cohort day: its date when counted, else never.
+        func cohortDay(_ registration: Int) -> Int32 {
+            store.isCounted(registration, through: end) ? store.registeredAt[registration] : Int32.max
+        }
+        func merge(_ entry: inout (cohort: Int32, years: UInt64), _ registration: Int) {
+            entry.cohort = min(entry.cohort, cohortDay(registration))
+            entry.years |= store.activeYears[registration]
+        }
         for index in 0..<store.registrationCount {
-            let day = store.registeredAt[index]
-            let counted = day <= end && !store.deregistered[index]
-            if counted { earliest = min(earliest, day) }
+            earliest = min(earliest, cohortDay(index))
             let person = store.personOfRegistration[index]
-            guard store.registrationsOfPerson[Int(person)] > 1 else { continue }
-            var entry = several[person] ?? (Int32.max, 0)
-            entry.years |= store.activeYears[index]
-            if counted { entry.cohort = min(entry.cohort, day) }
-            several[person] = entry
+            guard store.hasSeveralRegistrations(Int(person)) else { continue }
+            merge(&several[person, default: (Int32.max, 0)], index)
         }
         let minYear = min(
             lastYear, RegistrationStore.firstYear,
@@ -67,9 +70,8 @@ public enum Retention {
             }
         }
         for index in 0..<store.registrationCount
-        where store.registrationsOfPerson[Int(store.personOfRegistration[index])] == 1 {
-            let day = store.registeredAt[index]
-            count(cohort: day <= end && !store.deregistered[index] ? day : Int32.max, years: store.activeYears[index])
+        where !store.hasSeveralRegistrations(Int(store.personOfRegistration[index])) {
+            count(cohort: cohortDay(index), years: store.activeYears[index])
         }
         for entry in several.values { count(cohort: entry.cohort, years: entry.years) }
         /// A count of `array` (indexed by year from `minYear`) for `year`; 0 outside the span.

@@ -52,9 +52,6 @@ public struct ByteKeyTable: Sendable {
     @inline(__always)
     private static func home(_ hash: UInt64, size: Int) -> Int { LinearProbing.home(hash << 16, size: size) }
 
-    @inline(__always)
-    private static func next(_ index: Int, size: Int) -> Int { LinearProbing.next(index, size: size) }
-
     /// The seed of the table's hash, for `hash(_:seed:)` computed elsewhere.
     public var hashSeed: UInt64 { seed }
 
@@ -123,28 +120,36 @@ public struct ByteKeyTable: Sendable {
         public func value(for key: UnsafeRawBufferPointer, hash: UInt64) -> Int32?? {
             let probe = ByteKeyTable.probe(key, hash: hash)
             guard probe.isInline else { return nil }
-            var index = ByteKeyTable.home(probe.hash, size: slots.count)
-            while true {
-                let slot = slots[index]
-                if slot.tag == 0 { return .some(nil) }
-                if slot.tag == probe.tag, Int(slot.length) == probe.key.count, slot.first == probe.first,
-                    slot.second == probe.second
-                {
-                    return .some(slot.value)
-                }
-                index = ByteKeyTable.next(index, size: slots.count)
-            }
+            return .some(ByteKeyTable.find(probe, in: slots) { _ in false }.value)
         }
     }
 
     /// See `SlotView`.
     public var slotView: SlotView { slots.withUnsafeBufferPointer { SlotView(slots: $0, hashSeed: seed) } }
 
+    /// The value stored for a prepared key and its slot, or nil and the empty slot where the key
+    /// would go, in `slots`; a key of more than 16 bytes is compared by `matchesLongKey`.
     @inline(__always)
-    private func matches(_ slot: Slot, _ probe: Probe) -> Bool {
-        guard slot.tag == probe.tag, Int(slot.length) == probe.key.count else { return false }
-        if probe.isInline { return slot.first == probe.first && slot.second == probe.second }
-        return arena.withUnsafeBytes { stored in
+    fileprivate static func find(
+        _ probe: Probe, in slots: UnsafeBufferPointer<Slot>, matchesLongKey: (Slot) -> Bool
+    ) -> (value: Int32?, slot: Int) {
+        var index = home(probe.hash, size: slots.count)
+        while true {
+            let slot = slots[index]
+            if slot.tag == 0 { return (nil, index) }
+            if slot.tag == probe.tag, Int(slot.length) == probe.key.count,
+                probe.isInline ? slot.first == probe.first && slot.second == probe.second : matchesLongKey(slot)
+            {
+                return (slot.value, index)
+            }
+            index = LinearProbing.next(index, size: slots.count)
+        }
+    }
+
+    /// Whether the long key a slot holds in the arena is the probe's.
+    @inline(__always)
+    private func matchesLongKey(_ slot: Slot, _ probe: Probe) -> Bool {
+        arena.withUnsafeBytes { stored in
             memcmp(stored.baseAddress! + Int(slot.first), probe.key.baseAddress!, probe.key.count) == 0
         }
     }
@@ -153,36 +158,20 @@ public struct ByteKeyTable: Sendable {
     public func value(for key: UnsafeRawBufferPointer) -> Int32? { value(for: probe(key)) }
 
     /// The value stored for a prepared key, or nil.
-    public func value(for probe: Probe) -> Int32? {
-        slots.withUnsafeBufferPointer { slots in
-            var index = Self.home(probe.hash, size: slots.count)
-            while true {
-                let slot = slots[index]
-                if slot.tag == 0 { return nil }
-                if matches(slot, probe) { return slot.value }
-                index = Self.next(index, size: slots.count)
-            }
-        }
-    }
+    public func value(for probe: Probe) -> Int32? { lookup(probe).value }
 
     /// The value stored for a prepared key and its slot, or nil and the empty slot where the key
     /// would go: an `insert(_:for:at:)` right after costs no second probe.
     public func lookup(_ probe: Probe) -> (value: Int32?, slot: Int) {
         slots.withUnsafeBufferPointer { slots in
-            var index = Self.home(probe.hash, size: slots.count)
-            while true {
-                let slot = slots[index]
-                if slot.tag == 0 { return (nil, index) }
-                if matches(slot, probe) { return (slot.value, index) }
-                index = Self.next(index, size: slots.count)
-            }
+            Self.find(probe, in: slots) { matchesLongKey($0, probe) }
         }
     }
 
     /// Stores `value` for a key at the slot `lookup` gave for it, with nothing stored since: in the
     /// slot when it is empty, else (the key was there, or the table must grow) through `update`.
     public mutating func insert(_ value: Int32, for probe: Probe, at slot: Int) {
-        guard (count + 1) * 4 <= slots.count * 3, slots[slot].tag == 0 else {
+        guard LinearProbing.hasRoom(for: count + 1, in: slots.count), slots[slot].tag == 0 else {
             update(value, for: probe)
             return
         }
@@ -199,20 +188,14 @@ public struct ByteKeyTable: Sendable {
     /// Stores `value` for a prepared key, replacing any previous value; returns the previous value.
     @discardableResult
     public mutating func update(_ value: Int32, for probe: Probe) -> Int32? {
-        if (count + 1) * 4 > slots.count * 3 { grow() }
-        let size = slots.count
-        var index = Self.home(probe.hash, size: size)
-        while true {
-            let slot = slots[index]
-            if slot.tag == 0 { break }
-            if matches(slot, probe) {
-                slots[index].value = value
-                return slot.value
-            }
-            index = Self.next(index, size: size)
+        if !LinearProbing.hasRoom(for: count + 1, in: slots.count) { grow() }
+        let (previous, index) = lookup(probe)
+        if previous != nil {
+            slots[index].value = value
+        } else {
+            store(value, for: probe, at: index)
         }
-        store(value, for: probe, at: index)
-        return nil
+        return previous
     }
 
     private mutating func store(_ value: Int32, for probe: Probe, at index: Int) {
@@ -267,7 +250,7 @@ public struct ByteKeyTable: Sendable {
         for slot in old where slot.tag != 0 {
             let hash = withKey(of: slot) { ByteHash.hash($0, seed: seed) }
             var index = Self.home(hash, size: size)
-            while slots[index].tag != 0 { index = Self.next(index, size: size) }
+            while slots[index].tag != 0 { index = LinearProbing.next(index, size: size) }
             slots[index] = slot
         }
     }

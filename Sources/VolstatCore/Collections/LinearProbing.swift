@@ -7,6 +7,10 @@ enum LinearProbing {
     @inline(__always)
     static func size(for capacity: Int) -> Int { max(16, capacity * 4 / 3 + 1) }
 
+    /// Whether `size` slots hold `count` entries at a load of at most 3/4.
+    @inline(__always)
+    static func hasRoom(for count: Int, in size: Int) -> Bool { count * 4 <= size * 3 }
+
     /// The slot a probe starts at for `word` (all of whose bits should be random), in `size` slots.
     @inline(__always)
     static func home(_ word: UInt64, size: Int) -> Int {

@@ -23,9 +23,6 @@ public struct PersonIndex: Sendable {
         LinearProbing.home(key.low &* 0x9E37_79B9_7F4A_7C15, size: size)
     }
 
-    @inline(__always)
-    private static func next(_ index: Int, size: Int) -> Int { LinearProbing.next(index, size: size) }
-
     public var count: Int { keys.count }
 
     @inline(__always)
@@ -45,7 +42,7 @@ public struct PersonIndex: Sendable {
                         let index = Int(stored & 0xFFFF_FFFF) - 1
                         if keys[index] == key { return (Int32(index), slot) }
                     }
-                    slot = Self.next(slot, size: slots.count)
+                    slot = LinearProbing.next(slot, size: slots.count)
                 }
             }
         }
@@ -54,7 +51,7 @@ public struct PersonIndex: Sendable {
     /// The index of `key`, adding it when new.
     @inline(__always)
     public mutating func insert(_ key: PersonKey) -> (index: Int32, inserted: Bool) {
-        if (keys.count + 1) * 4 > slots.count * 3 { grow() }
+        if !LinearProbing.hasRoom(for: keys.count + 1, in: slots.count) { grow() }
         let (found, slot) = find(key)
         if let found { return (found, false) }
         let index = Int32(keys.count)
@@ -92,7 +89,7 @@ public struct PersonIndex: Sendable {
         slots = ZeroedArray(count: size)
         for (index, key) in keys.enumerated() {
             var slot = Self.home(key, size: size)
-            while slots[slot] != 0 { slot = Self.next(slot, size: size) }
+            while slots[slot] != 0 { slot = LinearProbing.next(slot, size: size) }
             slots[slot] = Self.tag(key) | UInt64(index + 1)
         }
     }
@@ -133,12 +130,6 @@ public struct FingerprintTable: Sendable {
     }
 
     @inline(__always)
-    private static func home(_ fingerprint: UInt64, size: Int) -> Int { LinearProbing.home(fingerprint, size: size) }
-
-    @inline(__always)
-    private static func next(_ index: Int, size: Int) -> Int { LinearProbing.next(index, size: size) }
-
-    @inline(__always)
     public func fingerprint(_ key: UnsafeRawBufferPointer) -> UInt64 { Self.fingerprint(key, seed: seed) }
 
     /// The fingerprint a table with `seed` gives `key` (never 0, which marks an empty slot).
@@ -155,7 +146,7 @@ public struct FingerprintTable: Sendable {
             // A new id walks on from its home slot to the first empty one, 2.5 slots on average
             // at the end of a file: load the line of the fourth slot too, which half the time
             // is the next one (the walk there took half the lookup's time).
-            let slot = UnsafeRawPointer(slots.baseAddress! + Self.home(fingerprint, size: slots.count))
+            let slot = UnsafeRawPointer(slots.baseAddress! + LinearProbing.home(fingerprint, size: slots.count))
             volstat_prefetch(slot)
             volstat_prefetch(slot + (4 * MemoryLayout<Slot>.stride - 1))
         }
@@ -167,19 +158,19 @@ public struct FingerprintTable: Sendable {
     /// go: an `insert(_:for:at:)` right after costs no second probe.
     public func lookup(_ fingerprint: UInt64) -> (value: Int32?, slot: Int) {
         slots.withUnsafeBufferPointer { slots in
-            var index = Self.home(fingerprint, size: slots.count)
+            var index = LinearProbing.home(fingerprint, size: slots.count)
             while true {
                 let stored = slots[index].fingerprint
                 if stored == 0 { return (nil, index) }
                 if stored == fingerprint { return (slots[index].value, index) }
-                index = Self.next(index, size: slots.count)
+                index = LinearProbing.next(index, size: slots.count)
             }
         }
     }
 
     /// Stores `value` for a fingerprint that `lookup` found absent at `slot`, with nothing stored since.
     public mutating func insert(_ value: Int32, for fingerprint: UInt64, at slot: Int) {
-        guard (count + 1) * 4 <= slots.count * 3, slots[slot].fingerprint == 0 else {
+        guard LinearProbing.hasRoom(for: count + 1, in: slots.count), slots[slot].fingerprint == 0 else {
             update(value, for: fingerprint)
             return
         }
@@ -188,9 +179,9 @@ public struct FingerprintTable: Sendable {
     }
 
     public mutating func update(_ value: Int32, for fingerprint: UInt64) {
-        if (count + 1) * 4 > slots.count * 3 { rebuild(size: slots.count * 2) { _ in false } }
+        if !LinearProbing.hasRoom(for: count + 1, in: slots.count) { rebuild(size: slots.count * 2) { _ in false } }
         let inserted = slots.withUnsafeMutableBufferPointer { slots -> Bool in
-            var index = Self.home(fingerprint, size: slots.count)
+            var index = LinearProbing.home(fingerprint, size: slots.count)
             while true {
                 let stored = slots[index].fingerprint
                 if stored == 0 { break }
@@ -198,7 +189,7 @@ public struct FingerprintTable: Sendable {
                     slots[index].value = value
                     return false
                 }
-                index = Self.next(index, size: slots.count)
+                index = LinearProbing.next(index, size: slots.count)
             }
             slots[index] = Slot(fingerprint: fingerprint, value: value)
             return true
@@ -222,8 +213,8 @@ public struct FingerprintTable: Sendable {
         slots = ZeroedArray(count: size)
         count = 0
         for slot in old where slot.fingerprint != 0 && !remove(slot.value) {
-            var index = Self.home(slot.fingerprint, size: size)
-            while slots[index].fingerprint != 0 { index = Self.next(index, size: size) }
+            var index = LinearProbing.home(slot.fingerprint, size: size)
+            while slots[index].fingerprint != 0 { index = LinearProbing.next(index, size: size) }
             slots[index] = slot
             count += 1
         }

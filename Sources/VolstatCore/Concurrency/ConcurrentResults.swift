@@ -29,48 +29,51 @@ public final class ConcurrentResults<Value>: @unchecked Sendable {
     }
 }
 
+/// A result set once, on any thread, and waited for on others (the outcome of opening a source
+/// on a reading thread, a value computed in the background).
+public final class PendingResult<Value>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var result: Result<Value, any Error>?
+
+    public init() {}
+
+    public func resolve(_ value: Result<Value, any Error>) {
+        condition.lock()
+        result = value
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The result, once it is set.
+    public func wait() -> Result<Value, any Error> {
+        condition.lock()
+        defer { condition.unlock() }
+        while result == nil { condition.wait() }
+        return result!
+    }
+}
+
 /// Runs two pieces of work side by side (the second on another thread) and returns both results.
 public func concurrently<First, Second>(
     _ first: () throws -> First, _ second: @escaping @Sendable () throws -> Second
 ) throws -> (First, Second) {
-    let other = ConcurrentResults<Second>(count: 1)
-    let done = DispatchSemaphore(value: 0)
-    DispatchQueue.global().async {
-        other.set(0, Result { try second() })
-        done.signal()
-    }
+    let other = PendingResult<Second>()
+    DispatchQueue.global().async { other.resolve(Result { try second() }) }
     let firstResult = Result { try first() }
-    done.wait()
-    return (try firstResult.get(), try other.values()[0])
+    let secondResult = other.wait()
+    return (try firstResult.get(), try secondResult.get())
 }
 
 /// A value computed on another thread from the moment this is created; `value` waits for it.
 public final class BackgroundValue<Value: Sendable>: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var result: Value?
+    private let result = PendingResult<Value>()
 
     public init(_ work: @escaping @Sendable () -> Value) {
-        DispatchQueue.global().async {
-            let computed = work()
-            self.lock.lock()
-            self.result = computed
-            self.lock.unlock()
-            self.done.signal()
-        }
+        DispatchQueue.global().async { [result] in result.resolve(.success(work())) }
     }
 
     public var value: Value {
-        lock.lock()
-        if let result {
-            lock.unlock()
-            return result
-        }
-        lock.unlock()
-        done.wait()
-        done.signal()
-        lock.lock()
-        defer { lock.unlock() }
-        return result!
+        guard case .success(let value) = result.wait() else { preconditionFailure("BackgroundValue: no value") }
+        return value
     }
 }

@@ -124,10 +124,15 @@ public struct RowFields {
         guard let layout else { return row.value(field) }
         let length = layout.spans[2 * field + 1]
         guard length >= 0 else { return nil }
-        // The offset may reach from `bytes` into another allocation (a reader's chunk): added as
-        // integers, not as pointer arithmetic, which must stay within one allocation.
-        let start = UnsafeRawPointer(bitPattern: Int(bitPattern: layout.bytes) &+ layout.spans[2 * field])
-        return UnsafeRawBufferPointer(start: start, count: length)
+        return Self.bytes(layout.bytes, offset: layout.spans[2 * field], count: length)
+    }
+
+    /// The `count` bytes at `offset` from `base`. The offset may reach from `base` into another
+    /// allocation (a reader's chunk), so it is added as an integer: pointer arithmetic must stay
+    /// within one allocation.
+    @inlinable @inline(__always)
+    public static func bytes(_ base: UnsafeRawPointer, offset: Int, count: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: Int(bitPattern: base) &+ offset), count: count)
     }
 
     /// The value the reading thread prepared for `field`, or else `step` computed here from the
@@ -178,6 +183,9 @@ public struct RowPreparation: Sendable {
     public static let invalid = Int64.min
     /// The result of `lookup` for a key that is not in the table.
     public static let notFound = Int64.min + 2
+    /// How many rows ahead hash-table slots are loaded into cache, by the validator and by
+    /// `lookup`.
+    public static let lookahead = 8
 
     /// A key field looked up in a table on the reading thread, for the batches it had to wait for
     /// (like the `onlyWhenAhead` steps): the field needs a `keyHash` step with the table's seed,

@@ -33,6 +33,9 @@ public enum Dataset: String, Sendable, CaseIterable, CustomStringConvertible {
         .organizations: ["org_id", "name", "uscc", "region_code", "registered_at"],
     ]
 
+    /// The index of the identity number among `fields`, for the datasets that have one.
+    public var identityNumberField: Int? { fields.firstIndex(of: "id_number") }
+
     /// The fields a source must provide (map) for the dataset. Beyond DESIGN.md's bold fields,
     /// service records need `started_at` and orders `requested_at` (only a dated record can be
     /// placed in a period), and placements `stage` and `service_region_code` (every placement

@@ -5,26 +5,6 @@ struct ErrorBox: @unchecked Sendable {
     let error: any Error
 }
 
-/// The outcome of opening a source on a reading thread, handed to the caller's thread once.
-final class OpenResult<Value>: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var result: Result<Value, any Error>?
-
-    func resolve(_ value: Result<Value, any Error>) {
-        condition.lock()
-        result = value
-        condition.signal()
-        condition.unlock()
-    }
-
-    func wait() -> Result<Value, any Error> {
-        condition.lock()
-        defer { condition.unlock() }
-        while result == nil { condition.wait() }
-        return result!
-    }
-}
-
 /// The hand-over between a reading thread and its consumer: full batches one way, emptied ones
 /// back, at most `batches` of them in all (so memory stays bounded).
 final class BatchChannel<Batch: AnyObject>: @unchecked Sendable {

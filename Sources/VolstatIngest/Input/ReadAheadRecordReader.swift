@@ -1,4 +1,5 @@
 import Foundation
+import VolstatCore
 
 /// A record reader that runs another on a thread of its own, a few batches of records ahead, and
 /// hands out the same records in the same order. It splits a parser-bound source (XML, where
@@ -29,7 +30,7 @@ public final class ReadAheadRecordReader: RecordReader {
         self.name = name
         let channel = BatchChannel<RecordBatch>(batches: 3)
         self.channel = channel
-        let opened = OpenResult<[String]>()
+        let opened = PendingResult<[String]>()
         let thread = Thread {
             let reader: any RecordReader
             do {

@@ -81,7 +81,7 @@ public final class CanonicalRowReader: CanonicalRow {
             return ranges
         }
         mappedBytes = arena
-        identityField = mapping.dataset.fields.firstIndex(of: "id_number")
+        identityField = mapping.dataset.identityNumberField
         csv = reader as? CSVReader
         directCSV = mappedValues.allSatisfy { $0 == nil } ? csv : nil
     }

@@ -45,19 +45,18 @@ public final class ReadAheadRows: CanonicalRow {
     ///
     /// - Parameter open: opens the source; runs on the reading thread, and what it throws
     ///   (a missing column, an empty file) is rethrown here.
-    /// - Parameter preparation: what to compute ahead per row for the validator (by dataset);
-    ///   `prepared(_:ahead:)` returns it.
+    /// - Parameter preparation: what to compute ahead per row for the validator (for the file's
+    ///   dataset); `prepared(_:ahead:)` returns it.
     ///   - fileBytes: the file's size, for `estimatedRows`.
     public init(
-        file: String, fileBytes: Int? = nil, rowsPerBatch: Int = 4096,
-        preparation: @escaping @Sendable (Dataset) -> RowPreparation? = { _ in nil },
+        file: String, fileBytes: Int? = nil, rowsPerBatch: Int = 4096, preparation: RowPreparation? = nil,
         open: @escaping @Sendable () throws -> CanonicalRowReader
     ) throws {
         self.file = file
         self.fileBytes = fileBytes
         let channel = BatchChannel<RowBatch>(batches: 3)
         self.channel = channel
-        let opened = OpenResult<(Dataset, [String])>()
+        let opened = PendingResult<(Dataset, [String])>()
         let stopped = DispatchSemaphore(value: 0)
         self.stopped = stopped
         let thread = Thread {
@@ -70,7 +69,7 @@ public final class ReadAheadRows: CanonicalRow {
                 return
             }
             opened.resolve(.success((reader.dataset, (0..<reader.dataset.fields.count).map(reader.sourceName))))
-            Self.produce(reader, into: channel, rowsPerBatch: rowsPerBatch, preparation: preparation(reader.dataset))
+            Self.produce(reader, into: channel, rowsPerBatch: rowsPerBatch, preparation: preparation)
         }
         thread.stackSize = 8 << 20
         thread.start()
@@ -78,7 +77,7 @@ public final class ReadAheadRows: CanonicalRow {
         self.dataset = dataset
         self.names = names
         fieldCount = dataset.fields.count
-        hasIdentities = Self.hasIdentities(dataset)
+        hasIdentities = dataset.identityNumberField != nil
         current = RowBatch(fieldCount: fieldCount, capacity: 0, storesIdentities: false)
         view = current.view
         rowSpans = view.spans
@@ -143,16 +142,13 @@ public final class ReadAheadRows: CanonicalRow {
         hasIdentities && position + distance < current.count ? view.identities[position + distance] : nil
     }
 
-    /// Whether rows of `dataset` carry an identity check (the dataset has an identity number).
-    private static func hasIdentities(_ dataset: Dataset) -> Bool { dataset.fields.contains("id_number") }
-
     /// The reading thread's loop: fills batches until the file ends, fails or the consumer leaves.
     private static func produce(
         _ reader: CanonicalRowReader, into channel: BatchChannel<RowBatch>, rowsPerBatch: Int,
         preparation: RowPreparation?
     ) {
         let fieldCount = reader.dataset.fields.count
-        let storesIdentities = Self.hasIdentities(reader.dataset)
+        let storesIdentities = reader.dataset.identityNumberField != nil
         // The fields to prepare, in field order.
         // Typed as the parameter of `append`: an array of unlabelled tuples would be converted
         // (element by element, with dynamic casts) at every call.
@@ -291,7 +287,7 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
             let bytes = UnsafeRawPointer(values.storage.baseAddress!)
             for (field, step) in steps where row[2 * field + 1] > 0 {
                 prepared[field] = RowPreparation.compute(
-                    step, UnsafeRawBufferPointer(start: bytes + row[2 * field], count: row[2 * field + 1]))
+                    step, RowFields.bytes(bytes, offset: row[2 * field], count: row[2 * field + 1]))
             }
         } else {
             for field in 0..<fieldCount {
@@ -309,9 +305,9 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
     }
 
     /// Looks the rows' `lookup.field` up in its table (see `RowPreparation.KeyLookup`), loading
-    /// the slots of the rows `lookahead` further on while one row is looked up.
+    /// the slots of the rows `RowPreparation.lookahead` further on while one row is looked up.
     func resolve(_ lookup: RowPreparation.KeyLookup) {
-        let lookahead = 8
+        let lookahead = RowPreparation.lookahead
         let field = lookup.field
         let bytes = view.bytes
         @inline(__always) func hash(_ row: Int) -> Int64? {
@@ -327,8 +323,7 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
             }
             let length = storage.spans[(row * fieldCount + field) * 2 + 1]
             guard length > 0, let hash = hash(row) else { continue }
-            let key = UnsafeRawBufferPointer(
-                start: bytes + storage.spans[(row * fieldCount + field) * 2], count: length)
+            let key = RowFields.bytes(bytes, offset: storage.spans[(row * fieldCount + field) * 2], count: length)
             guard let found = lookup.table.value(for: key, hash: UInt64(bitPattern: hash)) else { continue }
             storage.resolved[row] = found.map(Int64.init) ?? RowPreparation.notFound
         }

@@ -121,9 +121,8 @@ struct IngestStage {
         do {
             // Only this file's dataset: a service-records preparation reads the source-id table,
             // which a file of volunteers changes.
-            let dataset = input.source.dataset
-            let preparation = validator.preparation(for: dataset)
-            let rows = try open(input, digest: digest) { $0 == dataset ? preparation : nil }
+            let rows = try open(
+                input, digest: digest, preparation: validator.preparation(for: input.source.dataset))
             var count = 0
             while try rows.next() {
                 count += 1
@@ -181,7 +180,7 @@ struct IngestStage {
     /// Opens the file on a reading thread of its own (`ReadAheadRows`): reading, decoding,
     /// mapping and pseudonymising run there while this thread validates and aggregates.
     private func open(
-        _ input: Input, digest: InputDigest?, preparation: @escaping @Sendable (Dataset) -> RowPreparation?
+        _ input: Input, digest: InputDigest?, preparation: RowPreparation?
     ) throws
         -> ReadAheadRows
     {

@@ -47,9 +47,6 @@ public final class Validator {
         orderIDs = FingerprintTable(seed: seed)
     }
 
-    /// How many rows ahead the hash-table slots are loaded into cache.
-    static let lookahead = 8
-
     /// What a reader on another thread can compute for the checks of a file of `dataset`: the
     /// hashes of the key fields for this validator's tables and the volunteers' dates always;
     /// while that thread is ahead of this one, also the service records' dates and hours, both
@@ -90,14 +87,14 @@ public final class Validator {
     )
         -> ByteKeyTable.Probe
     {
-        guard let hash = fields.prepared(field) else { return registrations.probe(bytes) }
+        let hash = fields.prepared(field, else: .keyHash(seed: registrations.hashSeed), bytes)
         return registrations.probe(bytes, hash: UInt64(bitPattern: hash))
     }
 
     /// Starts loading the `registrations` slot of the source id `lookahead` rows further on.
     @inline(__always)
     private func prefetchRegistration(_ fields: RowFields, _ field: Int) {
-        if let hash = fields.prepared(field, ahead: Self.lookahead) {
+        if let hash = fields.prepared(field, ahead: RowPreparation.lookahead) {
             registrations.prefetch(hash: UInt64(bitPattern: hash))
         }
     }
@@ -136,7 +133,7 @@ public final class Validator {
         let person = checkIdentity(identity, into: &checks)
         // The duplicate lookups below are cache misses: start loading the slots of a row further on.
         prefetchRegistration(checks.fields, VolunteerField.sourceID)
-        if let ahead = row.identityAhead(Self.lookahead)?.personKey { persons.prefetch(ahead) }
+        if let ahead = row.identityAhead(RowPreparation.lookahead)?.personKey { persons.prefetch(ahead) }
         let sourceProbe = sourceID.map { registrationProbe(checks.fields, VolunteerField.sourceID, $0) }
         let region = checks.region(VolunteerField.regionCode, required: true)
         let registered = checks.date(VolunteerField.registeredAt, required: true)
@@ -189,14 +186,18 @@ public final class Validator {
 
     /// Numbers an accepted registration and its person, and links it to the person's others.
     /// - Parameter slot: the slot `lookup` found for the source id (`insert` replaces the value
-    ///   of a source id seen before).
+    ///   of a source id seen before); nil when it was not looked up.
     private func accept(
-        sourceID: ByteKeyTable.Probe, at slot: Int, person: PersonKey, platform: Int32
+        sourceID: ByteKeyTable.Probe, at slot: Int?, person: PersonKey, platform: Int32
     ) -> (
         Int32, Int32
     ) {
         let index = registrationCount
-        registrations.insert(index, for: sourceID, at: slot)
+        if let slot {
+            registrations.insert(index, for: sourceID, at: slot)
+        } else {
+            registrations.update(index, for: sourceID)
+        }
         let (personIndex, inserted) = persons.insert(person)
         platformOfRegistration.append(platform)
         nextRegistrationOfPerson.append(-1)
@@ -235,7 +236,7 @@ public final class Validator {
         let volunteerID = checks.present(ServiceRecordField.volunteerID, required: true)
         // The two lookups at the end are cache misses in tables of millions: start loading the
         // slots of a row further on, so that they are in cache when that row is checked.
-        if let ahead = checks.fields.prepared(ServiceRecordField.recordID, ahead: Self.lookahead) {
+        if let ahead = checks.fields.prepared(ServiceRecordField.recordID, ahead: RowPreparation.lookahead) {
             serviceRecordIDs.prefetch(UInt64(bitPattern: ahead))
         }
         // The reading thread may have looked the volunteer up already (`RowPreparation.lookup`).
@@ -273,10 +274,11 @@ public final class Validator {
         }
         let serviceRegion = checks.region(ServiceRecordField.regionCode, required: false)
         var registration: Int32?
-        if let volunteerID, resolved != nil || volunteerProbe != nil {
-            let found =
-                resolved.map { $0 == RowPreparation.notFound ? nil : Int32(truncatingIfNeeded: $0) }
-                ?? registrations.value(for: volunteerProbe!)
+        // The volunteer's entry: nil without a volunteer id, .some(nil) when not in the registry.
+        let found: Int32?? =
+            resolved.map { $0 == RowPreparation.notFound ? nil : Int32(truncatingIfNeeded: $0) }
+            ?? volunteerProbe.map { registrations.value(for: $0) }
+        if let volunteerID, let found {
             switch found {
             case .some(let index) where index >= 0:
                 registration = index
@@ -416,9 +418,8 @@ public final class Validator {
         guard conclude(row, findings: checks.findings), let sourceID, let person, let region, let registered else {
             return nil
         }
-        let probe = registrations.probe(sourceID)
         let (index, personIndex) = accept(
-            sourceID: probe, at: registrations.lookup(probe).slot, person: person, platform: 0)
+            sourceID: registrations.probe(sourceID), at: nil, person: person, platform: 0)
         return VolunteerFacts(
             registration: index, person: personIndex, region: region, registeredAt: registered,
             deregistered: deregistered,
