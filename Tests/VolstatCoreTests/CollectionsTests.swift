@@ -11,7 +11,7 @@ func withBytes<T>(_ text: String, _ body: (UnsafeRawBufferPointer) -> T) -> T {
 struct CollectionsTests {
     @Test("byte-key table: exact lookups through growth, replacement and removal")
     func byteKeys() {
-        var table = ByteKeyTable(capacity: 4)
+        let table = ByteKeyTable(capacity: 4)
         for index in 0..<50_000 { withBytes("JX\(index)") { _ = table.update(Int32(index), for: $0) } }
         #expect(table.count == 50_000)
         for index in stride(from: 0, to: 50_000, by: 7) {
@@ -31,7 +31,7 @@ struct CollectionsTests {
         "byte-key table: keys kept in the slot and in the arena, told apart by length and content",
         arguments: [1, 8, 9, 15, 16, 17, 40])
     func byteKeyLengths(length: Int) {
-        var table = ByteKeyTable(capacity: 2)
+        let table = ByteKeyTable(capacity: 2)
         func key(_ index: Int) -> String {
             let digits = String(index)
             return String(repeating: "k", count: max(0, length - digits.count)) + digits
@@ -63,7 +63,7 @@ struct CollectionsTests {
 
     @Test("person index: dense numbers, lookups and truncation")
     func persons() {
-        var index = PersonIndex(capacity: 2)
+        let index = PersonIndex(capacity: 2)
         for n in 0..<10_000 {
             #expect(index.insert(PersonKey(high: UInt64(n), low: UInt64(n) &* 0x9E37_79B9)) == (Int32(n), true))
         }
@@ -78,7 +78,7 @@ struct CollectionsTests {
 
     @Test("fingerprint table remembers ids and forgets a file's")
     func fingerprints() {
-        var table = FingerprintTable(seed: 42)
+        let table = FingerprintTable(seed: 42)
         let prints = (0..<20_000).map { index in withBytes("SR\(index)") { table.fingerprint($0) } }
         #expect(Set(prints).count == prints.count)
         for (index, print) in prints.enumerated() { table.update(Int32(index % 3), for: print) }
@@ -95,9 +95,9 @@ struct CollectionsTests {
 struct ReserveTests {
     @Test("reserve keeps every entry and a hash computed elsewhere finds them")
     func reserveKeepsEntries() {
-        var keys = ByteKeyTable(capacity: 4)
-        var prints = FingerprintTable(seed: 7)
-        var persons = PersonIndex(capacity: 4)
+        let keys = ByteKeyTable(capacity: 4)
+        let prints = FingerprintTable(seed: 7)
+        let persons = PersonIndex(capacity: 4)
         for index in 0..<1_000 {
             withBytes("V\(index)") { _ = keys.update(Int32(index), for: $0) }
             prints.update(Int32(index), for: withBytes("R\(index)") { prints.fingerprint($0) })

@@ -201,7 +201,7 @@ struct ReadAheadTests {
 
     @Test("a key looked up on the reading thread, once it is ahead, finds what the table holds")
     func lookupsWhenAhead() throws {
-        var table = ByteKeyTable(seed: 11)
+        let table = ByteKeyTable(seed: 11)
         for number in 0..<7 {
             var key = "V\(number)"
             key.withUTF8 { _ = table.update(number == 3 ? -1 : Int32(number * 10), for: UnsafeRawBufferPointer($0)) }
@@ -285,7 +285,9 @@ struct HMACSHA256Tests {
     func matchesSwiftCrypto(secretLength: Int) {
         let secret = (0..<secretLength).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
         let pseudonymiser = Pseudonymiser(secret: secret)
-        for message in ["", "36010219900101123X", String(repeating: "9", count: 100)] {
+        // Up to 55 bytes a message takes the one-block path; 56 and more the general one.
+        let lengths = [1, 15, 54, 55, 56, 63, 64, 100]
+        for message in ["", "36010219900101123X"] + lengths.map({ String(repeating: "9", count: $0) }) {
             let expected = Array(
                 HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: SymmetricKey(data: secret)))
             let key = Array(message.utf8).withUnsafeBytes { pseudonymiser.personKey($0) }

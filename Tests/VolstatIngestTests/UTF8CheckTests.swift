@@ -32,11 +32,13 @@ struct UTF8CheckTests {
             Array("𠮷".utf8), Array("\u{E000}".utf8), Array("\u{FFFC}".utf8), Array("\u{D7FF}".utf8),
             Array("\u{0800}".utf8), [0xEF, 0xBF, 0xBD], [0xED, 0xA0, 0x80], [0xE0, 0x80, 0x80], [0xE4, 0xB8],
             [0x80], [0xC0, 0xAF], [0xF5, 0x80, 0x80, 0x80], [0xE4], [0xB8, 0xAD],
+            // Runs of ASCII that the check skips 32 and 8 bytes at a time.
+            Array(String(repeating: "x", count: 40).utf8), Array(String(repeating: "y", count: 13).utf8),
         ]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<3000 {
             var bytes: [UInt8] = []
-            let length = Int.random(in: 0...12, using: &generator)
+            let length = Int.random(in: 0...16, using: &generator)
             for _ in 0..<length {
                 let pick = Int.random(in: 0..<(pieces.count + 6), using: &generator)
                 bytes += pick < pieces.count ? pieces[pick] : pieces[2 + pick % 2]

@@ -10,7 +10,10 @@ import CSystemShims
 /// full. A key of up to 16 bytes is kept inside its slot, so that a lookup of a typical source id
 /// touches one cache line and compares two words; a longer key is kept in an arena and compared
 /// there.
-public struct ByteKeyTable: Sendable {
+///
+/// A class, held by a `let`: a lookup through a stored struct retained and released its slots'
+/// storage around every call.
+public final class ByteKeyTable {
     /// One entry. `tag` holds 16 bits of the hash (0 = empty, so stored tags are never 0); `first`
     /// and `second` hold the key's bytes, zero-padded, when it has at most 16 of them, otherwise
     /// `first` is the key's offset in the arena.
@@ -36,15 +39,24 @@ public struct ByteKeyTable: Sendable {
 
     static let inlineLength = 16
 
-    private var slots: ZeroedArray<Slot>
+    /// Owns the slots, which lookups read through `slots` (its address and size).
+    private var memory: ZeroedArray<Slot>
+    private var slots: UnsafeMutableBufferPointer<Slot>
     private var arena: [UInt8] = []
     public private(set) var count = 0
     private let seed: UInt64
 
     /// Sized (see `LinearProbing`) to hold `capacity` keys without growing.
     public init(capacity: Int = 1024, seed: UInt64 = 0x5851_F42D_4C95_7F2D) {
-        slots = ZeroedArray(count: LinearProbing.size(for: capacity))
+        memory = ZeroedArray(count: LinearProbing.size(for: capacity))
+        slots = UnsafeMutableBufferPointer(start: memory.unsafeBaseAddress, count: memory.count)
         self.seed = seed
+    }
+
+    /// Makes `new` the table's slots (the old ones are freed when nothing else holds them).
+    private func replaceSlots(with new: ZeroedArray<Slot>) {
+        memory = new
+        slots = UnsafeMutableBufferPointer(start: new.unsafeBaseAddress, count: new.count)
     }
 
     /// The slot a hash's probe starts at: its low 48 bits scaled to the size (the high 16 are the
@@ -92,9 +104,7 @@ public struct ByteKeyTable: Sendable {
     /// Starts loading the slot where a key with this hash would be, so that a lookup soon after
     /// finds it in cache.
     @inline(__always)
-    public func prefetch(hash: UInt64) {
-        slots.withUnsafeBufferPointer { Self.prefetch(hash: hash, in: $0) }
-    }
+    public func prefetch(hash: UInt64) { Self.prefetch(hash: hash, in: UnsafeBufferPointer(slots)) }
 
     @inline(__always)
     fileprivate static func prefetch(hash: UInt64, in slots: UnsafeBufferPointer<Slot>) {
@@ -125,7 +135,7 @@ public struct ByteKeyTable: Sendable {
     }
 
     /// See `SlotView`.
-    public var slotView: SlotView { slots.withUnsafeBufferPointer { SlotView(slots: $0, hashSeed: seed) } }
+    public var slotView: SlotView { SlotView(slots: UnsafeBufferPointer(slots), hashSeed: seed) }
 
     /// The value stored for a prepared key and its slot, or nil and the empty slot where the key
     /// would go, in `slots`; a key of more than 16 bytes is compared by `matchesLongKey`.
@@ -163,14 +173,12 @@ public struct ByteKeyTable: Sendable {
     /// The value stored for a prepared key and its slot, or nil and the empty slot where the key
     /// would go: an `insert(_:for:at:)` right after costs no second probe.
     public func lookup(_ probe: Probe) -> (value: Int32?, slot: Int) {
-        slots.withUnsafeBufferPointer { slots in
-            Self.find(probe, in: slots) { matchesLongKey($0, probe) }
-        }
+        Self.find(probe, in: UnsafeBufferPointer(slots)) { matchesLongKey($0, probe) }
     }
 
     /// Stores `value` for a key at the slot `lookup` gave for it, with nothing stored since: in the
     /// slot when it is empty, else (the key was there, or the table must grow) through `update`.
-    public mutating func insert(_ value: Int32, for probe: Probe, at slot: Int) {
+    public func insert(_ value: Int32, for probe: Probe, at slot: Int) {
         guard LinearProbing.hasRoom(for: count + 1, in: slots.count), slots[slot].tag == 0 else {
             update(value, for: probe)
             return
@@ -181,13 +189,13 @@ public struct ByteKeyTable: Sendable {
     /// Stores `value` for `key` (keys longer than 65,535 bytes are cut there), replacing any
     /// previous value; returns the previous value.
     @discardableResult
-    public mutating func update(_ value: Int32, for key: UnsafeRawBufferPointer) -> Int32? {
+    public func update(_ value: Int32, for key: UnsafeRawBufferPointer) -> Int32? {
         update(value, for: probe(key))
     }
 
     /// Stores `value` for a prepared key, replacing any previous value; returns the previous value.
     @discardableResult
-    public mutating func update(_ value: Int32, for probe: Probe) -> Int32? {
+    public func update(_ value: Int32, for probe: Probe) -> Int32? {
         if !LinearProbing.hasRoom(for: count + 1, in: slots.count) { grow() }
         let (previous, index) = lookup(probe)
         if previous != nil {
@@ -198,7 +206,7 @@ public struct ByteKeyTable: Sendable {
         return previous
     }
 
-    private mutating func store(_ value: Int32, for probe: Probe, at index: Int) {
+    private func store(_ value: Int32, for probe: Probe, at index: Int) {
         var slot = Slot(tag: probe.tag, length: UInt16(probe.key.count), value: value)
         if probe.isInline {
             slot.first = probe.first
@@ -212,12 +220,14 @@ public struct ByteKeyTable: Sendable {
     }
 
     /// Keeps only the entries whose value passes `keep` (rare: after a file fails part-way).
-    public mutating func removeAll(where remove: (Int32) -> Bool) {
-        var rebuilt = ByteKeyTable(capacity: count, seed: seed)
+    public func removeAll(where remove: (Int32) -> Bool) {
+        let rebuilt = ByteKeyTable(capacity: count, seed: seed)
         for slot in slots where slot.tag != 0 && !remove(slot.value) {
             withKey(of: slot) { _ = rebuilt.update(slot.value, for: $0) }
         }
-        self = rebuilt
+        replaceSlots(with: rebuilt.memory)
+        arena = rebuilt.arena
+        count = rebuilt.count
     }
 
     /// Calls `body` with the bytes of a stored slot's key.
@@ -236,17 +246,17 @@ public struct ByteKeyTable: Sendable {
     /// on the way there: twice as many slots, half full at most. Each service record looks its
     /// volunteer up here; at three quarters full a hit walks 2.5 slots of 24 bytes on average,
     /// often into a cache line not loaded ahead, which took two thirds of the lookup's time.
-    public mutating func reserve(_ capacity: Int) {
+    public func reserve(_ capacity: Int) {
         let size = LinearProbing.size(for: capacity * 3 / 2)
         if size > slots.count { rebuild(size: size) }
     }
 
-    private mutating func grow() { rebuild(size: slots.count * 2) }
+    private func grow() { rebuild(size: slots.count * 2) }
 
     /// Places every entry again by its hash in a table of `size` slots (the keys are not copied).
-    private mutating func rebuild(size: Int) {
-        let old = slots
-        slots = ZeroedArray(count: size)
+    private func rebuild(size: Int) {
+        let old = memory
+        replaceSlots(with: ZeroedArray(count: size))
         for slot in old where slot.tag != 0 {
             let hash = withKey(of: slot) { ByteHash.hash($0, seed: seed) }
             var index = Self.home(hash, size: size)

@@ -5,15 +5,26 @@ import CSystemShims
 /// bits serve as the hash and 32 of its high bits as a tag kept in the slot: a lookup compares
 /// tags along the probe and reads a stored key only when a tag matches (almost only for the key
 /// itself), so a new person costs one cache miss, not one per occupied slot on the way.
-public struct PersonIndex: Sendable {
-    /// 0 for an empty slot; else the tag in the high 32 bits and the index + 1 in the low 32.
-    private var slots: ZeroedArray<UInt64>
-    public private(set) var keys: [PersonKey] = []
+///
+/// A class with its slots and keys in memory of its own, held by a `let`: a lookup through a
+/// stored struct retained and released their storage around every call.
+public final class PersonIndex {
+    /// Owns the slots: 0 for an empty one; else the tag in the high 32 bits and the index + 1 in
+    /// the low 32. Lookups read them through `slots` (its address and size).
+    private var memory: ZeroedArray<UInt64>
+    private var slots: UnsafeMutableBufferPointer<UInt64>
+    /// The key of each person, by index: `count` of them in room for `keys.count`.
+    private var keys: UnsafeMutableBufferPointer<PersonKey>
+    public private(set) var count = 0
 
     /// Sized (see `LinearProbing`) to hold `capacity` persons without growing.
     public init(capacity: Int = 1024) {
-        slots = ZeroedArray(count: LinearProbing.size(for: capacity))
+        memory = ZeroedArray(count: LinearProbing.size(for: capacity))
+        slots = UnsafeMutableBufferPointer(start: memory.unsafeBaseAddress, count: memory.count)
+        keys = .allocate(capacity: max(capacity, 16))
     }
+
+    deinit { keys.deallocate() }
 
     /// The slot a key's probe starts at: its low word, mixed by a multiplication so that its low
     /// bits count too, scaled to the table's size (the tag comes from the high word). Keys that
@@ -23,8 +34,6 @@ public struct PersonIndex: Sendable {
         LinearProbing.home(key.low &* 0x9E37_79B9_7F4A_7C15, size: size)
     }
 
-    public var count: Int { keys.count }
-
     @inline(__always)
     private static func tag(_ key: PersonKey) -> UInt64 { key.high & 0xFFFF_FFFF_0000_0000 }
 
@@ -32,62 +41,69 @@ public struct PersonIndex: Sendable {
     @inline(__always)
     private func find(_ key: PersonKey) -> (index: Int32?, slot: Int) {
         let tag = Self.tag(key)
-        return slots.withUnsafeBufferPointer { slots in
-            keys.withUnsafeBufferPointer { keys in
-                var slot = Self.home(key, size: slots.count)
-                while true {
-                    let stored = slots[slot]
-                    if stored == 0 { return (nil, slot) }
-                    if stored & 0xFFFF_FFFF_0000_0000 == tag {
-                        let index = Int(stored & 0xFFFF_FFFF) - 1
-                        if keys[index] == key { return (Int32(index), slot) }
-                    }
-                    slot = LinearProbing.next(slot, size: slots.count)
-                }
+        var slot = Self.home(key, size: slots.count)
+        while true {
+            let stored = slots[slot]
+            if stored == 0 { return (nil, slot) }
+            if stored & 0xFFFF_FFFF_0000_0000 == tag {
+                let index = Int(stored & 0xFFFF_FFFF) - 1
+                if keys[index] == key { return (Int32(index), slot) }
             }
+            slot = LinearProbing.next(slot, size: slots.count)
         }
     }
 
     /// The index of `key`, adding it when new.
     @inline(__always)
-    public mutating func insert(_ key: PersonKey) -> (index: Int32, inserted: Bool) {
-        if !LinearProbing.hasRoom(for: keys.count + 1, in: slots.count) { grow() }
+    public func insert(_ key: PersonKey) -> (index: Int32, inserted: Bool) {
+        if !LinearProbing.hasRoom(for: count + 1, in: slots.count) { grow() }
         let (found, slot) = find(key)
         if let found { return (found, false) }
-        let index = Int32(keys.count)
+        let index = Int32(count)
         slots[slot] = Self.tag(key) | UInt64(index + 1)
-        keys.append(key)
+        if count == keys.count { reserveKeys(count * 2) }
+        keys.initializeElement(at: count, to: key)
+        count += 1
         return (index, true)
+    }
+
+    /// Room for `capacity` keys in all.
+    private func reserveKeys(_ capacity: Int) {
+        guard capacity > keys.count else { return }
+        let larger = UnsafeMutableBufferPointer<PersonKey>.allocate(capacity: capacity)
+        _ = larger.initialize(fromContentsOf: keys[..<count])
+        keys.deallocate()
+        keys = larger
     }
 
     /// Starts loading the slot where `key` would be, so that a lookup soon after finds it in cache.
     @inline(__always)
-    public func prefetch(_ key: PersonKey) {
-        slots.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + Self.home(key, size: $0.count)) }
-    }
+    public func prefetch(_ key: PersonKey) { volstat_prefetch(slots.baseAddress! + Self.home(key, size: slots.count)) }
 
     /// The index of `key`, or nil.
     public func index(of key: PersonKey) -> Int32? { find(key).index }
 
     /// Forgets every person numbered `count` or above.
-    public mutating func truncate(to count: Int) {
-        guard count < keys.count else { return }
-        keys.removeSubrange(count...)
+    public func truncate(to count: Int) {
+        guard count < self.count else { return }
+        self.count = count
         rebuild(size: slots.count)
     }
 
-    private mutating func grow() { rebuild(size: slots.count * 2) }
+    private func grow() { rebuild(size: slots.count * 2) }
 
     /// Makes room for `capacity` persons in all, so that the index does not grow on the way there.
-    public mutating func reserve(_ capacity: Int) {
+    public func reserve(_ capacity: Int) {
         let size = LinearProbing.size(for: capacity)
         if size > slots.count { rebuild(size: size) }
-        keys.reserveCapacity(capacity)
+        reserveKeys(capacity)
     }
 
-    private mutating func rebuild(size: Int) {
-        slots = ZeroedArray(count: size)
-        for (index, key) in keys.enumerated() {
+    private func rebuild(size: Int) {
+        memory = ZeroedArray(count: size)
+        slots = UnsafeMutableBufferPointer(start: memory.unsafeBaseAddress, count: size)
+        for index in 0..<count {
+            let key = keys[index]
             var slot = Self.home(key, size: size)
             while slots[slot] != 0 { slot = LinearProbing.next(slot, size: size) }
             slots[slot] = Self.tag(key) | UInt64(index + 1)
@@ -99,7 +115,10 @@ public struct PersonIndex: Sendable {
 /// 64-bit hash instead of their bytes (12 bytes per slot: fingerprint and value side by side, so
 /// that a lookup or an insert touches one cache line). Two different ids collide with
 /// probability about n²/2⁶⁵: below one in a million for 3 million records.
-public struct FingerprintTable: Sendable {
+///
+/// A class, held by a `let`: a lookup through a stored struct retained and released its slots'
+/// storage around every call.
+public final class FingerprintTable {
     /// The fingerprint is kept as two halves so that a slot is 12 bytes, not 16.
     struct Slot {
         var high: UInt32 = 0
@@ -118,14 +137,17 @@ public struct FingerprintTable: Sendable {
         var fingerprint: UInt64 { UInt64(high) << 32 | UInt64(low) }
     }
 
-    private var slots: ZeroedArray<Slot>
+    /// Owns the slots, which lookups read through `slots` (its address and size).
+    private var memory: ZeroedArray<Slot>
+    private var slots: UnsafeMutableBufferPointer<Slot>
     public private(set) var count = 0
     public let seed: UInt64
 
     /// Sized (see `LinearProbing`) to hold `capacity` ids without growing: at 30 million ids,
     /// 480 MB instead of the 768 MB of the next power of two.
     public init(capacity: Int = 1024, seed: UInt64) {
-        slots = ZeroedArray(count: LinearProbing.size(for: capacity))
+        memory = ZeroedArray(count: LinearProbing.size(for: capacity))
+        slots = UnsafeMutableBufferPointer(start: memory.unsafeBaseAddress, count: memory.count)
         self.seed = seed
     }
 
@@ -142,14 +164,12 @@ public struct FingerprintTable: Sendable {
     /// Starts loading the slot of `fingerprint`, so that a lookup soon after finds it in cache.
     @inline(__always)
     public func prefetch(_ fingerprint: UInt64) {
-        slots.withUnsafeBufferPointer { slots in
-            // A new id walks on from its home slot to the first empty one, 2.5 slots on average
-            // at the end of a file: load the line of the fourth slot too, which half the time
-            // is the next one (the walk there took half the lookup's time).
-            let slot = UnsafeRawPointer(slots.baseAddress! + LinearProbing.home(fingerprint, size: slots.count))
-            volstat_prefetch(slot)
-            volstat_prefetch(slot + (4 * MemoryLayout<Slot>.stride - 1))
-        }
+        // A new id walks on from its home slot to the first empty one, 2.5 slots on average at
+        // the end of a file: load the line of the fourth slot too, which half the time is the
+        // next one (the walk there took half the lookup's time).
+        let slot = UnsafeRawPointer(slots.baseAddress! + LinearProbing.home(fingerprint, size: slots.count))
+        volstat_prefetch(slot)
+        volstat_prefetch(slot + (4 * MemoryLayout<Slot>.stride - 1))
     }
 
     public func value(for fingerprint: UInt64) -> Int32? { lookup(fingerprint).value }
@@ -157,19 +177,17 @@ public struct FingerprintTable: Sendable {
     /// The value stored for `fingerprint` and its slot, or nil and the empty slot where it would
     /// go: an `insert(_:for:at:)` right after costs no second probe.
     public func lookup(_ fingerprint: UInt64) -> (value: Int32?, slot: Int) {
-        slots.withUnsafeBufferPointer { slots in
-            var index = LinearProbing.home(fingerprint, size: slots.count)
-            while true {
-                let stored = slots[index].fingerprint
-                if stored == 0 { return (nil, index) }
-                if stored == fingerprint { return (slots[index].value, index) }
-                index = LinearProbing.next(index, size: slots.count)
-            }
+        var index = LinearProbing.home(fingerprint, size: slots.count)
+        while true {
+            let stored = slots[index].fingerprint
+            if stored == 0 { return (nil, index) }
+            if stored == fingerprint { return (slots[index].value, index) }
+            index = LinearProbing.next(index, size: slots.count)
         }
     }
 
     /// Stores `value` for a fingerprint that `lookup` found absent at `slot`, with nothing stored since.
-    public mutating func insert(_ value: Int32, for fingerprint: UInt64, at slot: Int) {
+    public func insert(_ value: Int32, for fingerprint: UInt64, at slot: Int) {
         guard LinearProbing.hasRoom(for: count + 1, in: slots.count), slots[slot].fingerprint == 0 else {
             update(value, for: fingerprint)
             return
@@ -178,39 +196,37 @@ public struct FingerprintTable: Sendable {
         count += 1
     }
 
-    public mutating func update(_ value: Int32, for fingerprint: UInt64) {
+    public func update(_ value: Int32, for fingerprint: UInt64) {
         if !LinearProbing.hasRoom(for: count + 1, in: slots.count) { rebuild(size: slots.count * 2) { _ in false } }
-        let inserted = slots.withUnsafeMutableBufferPointer { slots -> Bool in
-            var index = LinearProbing.home(fingerprint, size: slots.count)
-            while true {
-                let stored = slots[index].fingerprint
-                if stored == 0 { break }
-                if stored == fingerprint {
-                    slots[index].value = value
-                    return false
-                }
-                index = LinearProbing.next(index, size: slots.count)
+        var index = LinearProbing.home(fingerprint, size: slots.count)
+        while true {
+            let stored = slots[index].fingerprint
+            if stored == 0 { break }
+            if stored == fingerprint {
+                slots[index].value = value
+                return
             }
-            slots[index] = Slot(fingerprint: fingerprint, value: value)
-            return true
+            index = LinearProbing.next(index, size: slots.count)
         }
-        if inserted { count += 1 }
+        slots[index] = Slot(fingerprint: fingerprint, value: value)
+        count += 1
     }
 
     /// Makes room for `capacity` entries in all, so that the table does not grow on the way there.
-    public mutating func reserve(_ capacity: Int) {
+    public func reserve(_ capacity: Int) {
         let size = LinearProbing.size(for: capacity)
         if size > slots.count { rebuild(size: size) { _ in false } }
     }
 
     /// Drops the entries whose value `remove` selects.
-    public mutating func removeAll(where remove: (Int32) -> Bool) {
+    public func removeAll(where remove: (Int32) -> Bool) {
         rebuild(size: slots.count, dropping: remove)
     }
 
-    private mutating func rebuild(size: Int, dropping remove: (Int32) -> Bool) {
-        let old = slots
-        slots = ZeroedArray(count: size)
+    private func rebuild(size: Int, dropping remove: (Int32) -> Bool) {
+        let old = memory
+        memory = ZeroedArray(count: size)
+        slots = UnsafeMutableBufferPointer(start: memory.unsafeBaseAddress, count: size)
         count = 0
         for slot in old where slot.fingerprint != 0 && !remove(slot.value) {
             var index = LinearProbing.home(slot.fingerprint, size: size)

@@ -26,6 +26,11 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
         storage.base.update(from: other.storage.base, count: Swift.min(count, other.count))
     }
 
+    /// The first element's address, for an owner that keeps the array to itself and never copies
+    /// it: valid while the array lives, and writes through it bypass copy-on-write. The hash
+    /// tables read their slots through it, so that a lookup costs no reference counting.
+    public var unsafeBaseAddress: UnsafeMutablePointer<Element> { storage.base }
+
     public var startIndex: Int { 0 }
     public var endIndex: Int { storage.count }
 
@@ -99,10 +104,12 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
             let length = bytes
             populated.enter()
             DispatchQueue.global().async { [populated] in
-                // In steps of 8 MiB: the kernel holds the process's memory map for the whole of a
-                // step, and every other thread's mmap waits for it (at 10 x the rows, the reading
-                // and validating threads stood still for 0.5 s behind one call for all of it).
-                let step = 8 << 20
+                // One huge page per step: the kernel holds the process's memory map for the whole
+                // of a step, and every other thread's mmap, mprotect (a reading thread's malloc
+                // growing its heap) and, behind those, page faults wait for it. At 10 x the rows
+                // one call for all of it held both pipeline threads for 0.5 s; in steps of 8 MiB
+                // they still waited 40 ms in all per run at 1 x, when clearing ran slowly.
+                let step = 2 << 20
                 var offset = 0
                 while offset < length {
                     _ = volstat_populate_writable(

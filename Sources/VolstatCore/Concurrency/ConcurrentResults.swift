@@ -77,3 +77,20 @@ public final class BackgroundValue<Value: Sendable>: @unchecked Sendable {
         return value
     }
 }
+
+/// Lets go of `object` on another thread, so that its `deinit` (unmapping hundreds of megabytes
+/// of tables, say) runs there while the caller goes on. The caller must not use the object
+/// afterwards; if it still holds a reference, the object is freed wherever that one goes.
+public func releaseInBackground(_ object: consuming AnyObject) {
+    let handOver = BackgroundRelease(object)
+    DispatchQueue.global().async { handOver.drop() }
+}
+
+/// Carries the last reference to an object to the thread that drops it.
+private final class BackgroundRelease: @unchecked Sendable {
+    private var object: AnyObject?
+
+    init(_ object: AnyObject) { self.object = object }
+
+    func drop() { object = nil }
+}

@@ -2,15 +2,31 @@
 /// transcoder puts where the source had bytes invalid in its encoding.
 enum UTF8Check {
     /// The offset of the first problem in `bytes`, or nil when they are clean. Runs of ASCII are
-    /// skipped eight bytes at a time, also between multi-byte characters.
+    /// skipped 32 bytes at a time, then eight, straight to the first byte above ASCII, also
+    /// between multi-byte characters.
     static func firstProblem(_ bytes: UnsafeRawBufferPointer) -> Int? {
         let count = bytes.count
         guard let base = bytes.baseAddress else { return nil }
+        let high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func eightBytes(at offset: Int) -> UInt64 {
+            UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        }
         var index = 0
         while index < count {
-            while index + 8 <= count,
-                base.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+            while index + 32 <= count,
+                (eightBytes(at: index) | eightBytes(at: index + 8) | eightBytes(at: index + 16)
+                    | eightBytes(at: index + 24))
+                    & high == 0
             {
+                index += 32
+            }
+            while index + 8 <= count {
+                let above = eightBytes(at: index) & high
+                if above != 0 {
+                    // To the first byte above ASCII, rather than one byte per round of this loop.
+                    index += above.trailingZeroBitCount >> 3
+                    break
+                }
                 index += 8
             }
             guard index < count else { break }

@@ -9,13 +9,13 @@ public final class CanonicalRowReader: CanonicalRow {
     public let dataset: Dataset
     public var file: String { reader.name }
     public var line: Int {
-        if let csv { return csv.line }
+        if let csv { return csv._withUnsafeGuaranteedRef { $0.line } }
         return reader.line
     }
     public private(set) var identity: IdentityCheck?
     /// Why the record could not be read at all (ragged, malformed, invalid encoding).
     public var problem: RecordProblem? {
-        if let csv { return csv.problem }
+        if let csv { return csv._withUnsafeGuaranteedRef { $0.problem } }
         return reader.problem
     }
     public var bytesConsumed: Int { reader.bytesConsumed }
@@ -23,11 +23,14 @@ public final class CanonicalRowReader: CanonicalRow {
     public var offset: Int? { reader.offset }
 
     private let reader: any RecordReader
-    /// The same reader when it is a CSV reader, called directly rather than through the protocol.
-    private let csv: CSVReader?
+    /// The same reader when it is a CSV reader, called directly rather than through the protocol,
+    /// and unretained (`reader` holds it): through a strong reference every call cost a retain
+    /// and a release, atomic writes that in some runs took a quarter of the reading thread's
+    /// time (its header shared a cache line with memory the other thread wrote).
+    private let csv: Unmanaged<CSVReader>?
     /// The same reader when it is a CSV reader and the source maps no values: `layOutFields`
-    /// then points into the reader's chunk instead of copying.
-    private let directCSV: CSVReader?
+    /// then points into the reader's chunk instead of copying. Unretained, as `csv`.
+    private let directCSV: Unmanaged<CSVReader>?
     private let slots: [Int]
     private let names: [String]
     private let mappedValues: [[String: Range<Int>]?]
@@ -82,7 +85,7 @@ public final class CanonicalRowReader: CanonicalRow {
         }
         mappedBytes = arena
         identityField = mapping.dataset.identityNumberField
-        csv = reader as? CSVReader
+        csv = (reader as? CSVReader).map { Unmanaged.passUnretained($0) }
         directCSV = mappedValues.allSatisfy { $0 == nil } ? csv : nil
     }
 
@@ -98,7 +101,7 @@ public final class CanonicalRowReader: CanonicalRow {
     /// holds the raw number; read `hasIdentityNumber` before.
     func layOutFields(to spans: UnsafeMutablePointer<Int>, arena: ByteArena, base: UnsafeRawPointer) -> Int? {
         let fieldCount = slots.count
-        guard let csv = directCSV else {
+        guard let direct = directCSV else {
             for field in 0..<fieldCount {
                 guard let value = value(field) else {
                     spans[2 * field] = 0
@@ -111,6 +114,11 @@ public final class CanonicalRowReader: CanonicalRow {
             }
             return nil
         }
+        return direct._withUnsafeGuaranteedRef { csv in layOutFields(of: csv, to: spans, base: base) }
+    }
+
+    private func layOutFields(of csv: CSVReader, to spans: UnsafeMutablePointer<Int>, base: UnsafeRawPointer) -> Int {
+        let fieldCount = slots.count
         let record = csv.recordBytes
         let bytes = record.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let offset = UnsafeRawPointer(bytes) - base
@@ -137,7 +145,7 @@ public final class CanonicalRowReader: CanonicalRow {
 
     /// See `CSVReader.recordChunk(unless:)`; nil also when the values are copied.
     func recordChunk(unless known: Int) -> (chunk: ByteChunk, number: Int)? {
-        directCSV?.recordChunk(unless: known)
+        directCSV?._withUnsafeGuaranteedRef { $0.recordChunk(unless: known) }
     }
 
     /// Advances to the next row; false at the end of the file.
@@ -171,7 +179,9 @@ public final class CanonicalRowReader: CanonicalRow {
     /// A field's bytes without surrounding spaces, before value mapping.
     private func rawValue(_ field: Int) -> UnsafeRawBufferPointer? {
         let slot = slots[field]
-        guard slot >= 0, let bytes = reader.value(at: slot) else { return nil }
+        guard slot >= 0 else { return nil }
+        let value = csv.map { csv in csv._withUnsafeGuaranteedRef { $0.value(at: slot) } } ?? reader.value(at: slot)
+        guard let bytes = value else { return nil }
         guard let base = bytes.baseAddress else { return bytes }
         return UnsafeRawBufferPointer(
             rebasing: bytes[Self.trimmed(base.assumingMemoryBound(to: UInt8.self), 0..<bytes.count)])

@@ -15,18 +15,18 @@ public final class Validator {
     private let ageRange: AgeRangeCheck
 
     /// Source id -> registration index of accepted volunteers; -1 for rejected ones.
-    private var registrations = ByteKeyTable()
+    private let registrations = ByteKeyTable()
     /// Distinct persons of the accepted registrations, numbered densely.
-    public private(set) var persons = PersonIndex()
+    private let persons = PersonIndex()
     /// Per person, the first of their registrations; per registration, the person's next one and
     /// its platform (the duplicate rule is per platform).
     private var firstRegistrationOfPerson: [Int32] = []
     private var nextRegistrationOfPerson: [Int32] = []
     private var platformOfRegistration: [Int32] = []
     /// Service record id fingerprints -> the ordinal of the file they were first seen in.
-    private var serviceRecordIDs: FingerprintTable
-    private var placementIDs: FingerprintTable
-    private var orderIDs: FingerprintTable
+    private let serviceRecordIDs: FingerprintTable
+    private let placementIDs: FingerprintTable
+    private let orderIDs: FingerprintTable
     public var registrationCount: Int32 { Int32(platformOfRegistration.count) }
 
     /// - Parameter seed: seeds the fingerprints of record ids; derive it from the secret so that
