@@ -23,7 +23,7 @@ struct CSVReaderTests {
         let text =
             (["a", "b", "c"].joined(separator: d) + lineEnding)
             + rows.map { $0.map(encode).joined(separator: d) + lineEnding }.joined()
-        for bufferSize in [64, 1 << 16] {
+        for bufferSize in [64, 1024, 1 << 16] {
             let result = try readCSV(text, dialect: CSVDialect(delimiter: delimiter), bufferSize: bufferSize)
             #expect(result.header == ["a", "b", "c"])
             #expect(result.rows == rows)

@@ -68,16 +68,19 @@ struct ReadAheadTests {
         #expect(try !ahead.next())
     }
 
-    @Test("rows point into the CSV reader's chunks, which it never writes over while a batch holds them")
-    func chunksHeldByBatches() throws {
+    @Test(
+        "rows point into the CSV reader's chunks, which it never writes over while a batch holds them",
+        arguments: [64, 1024])
+    func chunksHeldByBatches(bufferSize: Int) throws {
         let text = Self.records(300)
         let direct = try Self.openDirect(text)
         let expected = try Self.rows(direct) { try direct.next() }
         // Chunks of 64 bytes (128 once the header has grown the first) hold one or two records
-        // each, so that every batch holds several.
+        // each, so that every batch holds several; chunks of 1 KiB are read a quarter at a time,
+        // each quarter appended behind the records not yet handed out.
         let ahead = try ReadAheadRows(file: "test.csv", rowsPerBatch: 4) {
             try CanonicalRowReader(
-                reader: CSVReader(source: MemoryByteSource(Array(text.utf8)), name: "test.csv", bufferSize: 64),
+                reader: CSVReader(source: MemoryByteSource(Array(text.utf8)), name: "test.csv", bufferSize: bufferSize),
                 mapping: FieldMapping(dataset: .serviceRecords), pseudonymiser: nil)
         }
         let read = try Self.rows(ahead) {

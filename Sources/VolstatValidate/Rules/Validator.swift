@@ -58,8 +58,10 @@ public final class Validator {
         case .volunteers:
             var volunteers = RowPreparation(fieldCount: Dataset.volunteers.fields.count)
             volunteers.set(VolunteerField.sourceID, .keyHash(seed: registrations.hashSeed))
-            volunteers.set(VolunteerField.registeredAt, .timestamp)
-            volunteers.set(VolunteerField.birthDate, .timestamp)
+            // Also the volunteers' dates go to whichever thread has time: the reading thread, which
+            // computes every person key, is the slower of the two on a file of volunteers.
+            volunteers.set(VolunteerField.registeredAt, .timestamp, onlyWhenAhead: true)
+            volunteers.set(VolunteerField.birthDate, .timestamp, onlyWhenAhead: true)
             volunteers.set(VolunteerField.regionCode, .regionCode, onlyWhenAhead: true)
             return volunteers
         case .serviceRecords:
