@@ -14,23 +14,24 @@ public struct PersonKey: Sendable, Hashable {
 
 /// What ingest found out about a row's identity number before dropping it: the person key when
 /// the number is valid, or the problem and a masked copy (`3601**********123X`) when it is not.
+///
+/// Plain data, copied per row from the reading thread to the validator: the masked number of a
+/// row with a problem is the row's `maskedIdentityNumber` (a `String` here made every copy go
+/// through reference counting and generic value operations).
 public struct IdentityCheck: Sendable, Equatable {
     public var personKey: PersonKey?
     public var birthDate: CivilDate?
     public var problem: ResidentIdentityNumber.Problem?
-    /// The number with all but its first and last four characters masked; set only for a problem.
-    public var masked: String?
     /// A 15-digit legacy number was converted to 18 digits.
     public var upgradedLegacy: Bool
 
     public init(
         personKey: PersonKey? = nil, birthDate: CivilDate? = nil, problem: ResidentIdentityNumber.Problem? = nil,
-        masked: String? = nil, upgradedLegacy: Bool = false
+        upgradedLegacy: Bool = false
     ) {
         self.personKey = personKey
         self.birthDate = birthDate
         self.problem = problem
-        self.masked = masked
         self.upgradedLegacy = upgradedLegacy
     }
 }
@@ -59,6 +60,9 @@ public protocol CanonicalRow: AnyObject {
     func sourceName(_ field: Int) -> String
     /// The result of checking the row's identity number, for datasets that have one.
     var identity: IdentityCheck? { get }
+    /// The row's identity number with all but its first and last four characters masked, when
+    /// `identity` has a problem (for the reject file and messages); nil otherwise.
+    var maskedIdentityNumber: String? { get }
     /// What the reader computed ahead for a field as asked by a `RowPreparation` (a hash, a
     /// parsed date), `distance` rows further on (0: this row); nil when it did not (not asked,
     /// field absent or empty, row not read yet). The validator works the same either way.
@@ -70,6 +74,7 @@ public protocol CanonicalRow: AnyObject {
 }
 
 extension CanonicalRow {
+    public var maskedIdentityNumber: String? { nil }
     public func prepared(_ field: Int, ahead distance: Int) -> Int64? { nil }
     public func identityAhead(_ distance: Int) -> IdentityCheck? { nil }
     public var fields: RowFields { RowFields(row: self) }

@@ -13,6 +13,7 @@ public final class CanonicalRowReader: CanonicalRow {
         return reader.line
     }
     public private(set) var identity: IdentityCheck?
+    public private(set) var maskedIdentityNumber: String?
     /// Why the record could not be read at all (ragged, malformed, invalid encoding).
     public var problem: RecordProblem? {
         if let csv { return csv._withUnsafeGuaranteedRef { $0.problem } }
@@ -152,10 +153,14 @@ public final class CanonicalRowReader: CanonicalRow {
     public func next() throws -> Bool {
         guard try reader.next() else { return false }
         identity = nil
+        maskedIdentityNumber = nil
         if reader.problem == nil, let identityField, let pseudonymiser, let raw = rawValue(identityField),
             raw.count > 0
         {
             identity = pseudonymiser.check(raw, legacy: legacy, verify: verifyIdentity)
+            if identity?.problem != nil {
+                maskedIdentityNumber = ResidentIdentityNumber.masked(String(decoding: raw, as: UTF8.self))
+            }
         }
         return true
     }

@@ -29,7 +29,7 @@ public final class Pseudonymiser: @unchecked Sendable {
     }
 
     /// Checks an identity number and pseudonymises it when it is valid; the number itself is
-    /// not kept, only a masked copy when it has a problem.
+    /// not kept (the caller masks it for a problem, see `ResidentIdentityNumber.masked`).
     ///
     /// With `verify` false the number is pseudonymised as it is, without the checks (validation off).
     public func check(_ raw: UnsafeRawBufferPointer, legacy: LegacyIdentityPolicy, verify: Bool = true) -> IdentityCheck
@@ -71,8 +71,7 @@ public final class Pseudonymiser: @unchecked Sendable {
         case .success(let birthDate):
             return IdentityCheck(personKey: personKey(normalised), birthDate: birthDate, upgradedLegacy: upgraded)
         case .failure(let box):
-            let text = String(decoding: raw, as: UTF8.self)
-            return IdentityCheck(problem: box.problem, masked: ResidentIdentityNumber.masked(text))
+            return IdentityCheck(problem: box.problem)
         }
     }
 }

@@ -16,6 +16,7 @@ public final class ReadAheadRows: CanonicalRow {
     public let file: String
     public var line: Int { view.lines[position] }
     public var identity: IdentityCheck? { hasIdentities ? view.identities[position] : nil }
+    public var maskedIdentityNumber: String? { current.maskedIdentityNumbers[position] }
     /// Why the record could not be read at all (ragged, malformed, invalid encoding).
     public var problem: RecordProblem? { view.problems[position] }
     /// Whether the row has a non-empty identity number (which `value` never returns).
@@ -215,6 +216,11 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
     private var heldChunkNumber = -1
     private let storesIdentities: Bool
     private let storage: View
+    /// The masked identity numbers of the rows whose number has a problem, by row.
+    private(set) var maskedIdentityNumbers: [Int: String] = [:]
+    /// Whether any row has a problem: a batch without one skips destroying them one by one
+    /// (through the generic value witness of `RecordProblem?`, 1 % of the reading thread).
+    private var hasProblems = false
 
     /// - Parameter storesIdentities: the rows have identity checks to keep (else `identities` is
     ///   left uninitialized).
@@ -255,8 +261,10 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
     }
 
     func reset() {
-        storage.problems.deinitialize(count: count)
+        if hasProblems { storage.problems.deinitialize(count: count) }
+        hasProblems = false
         if storesIdentities { storage.identities.deinitialize(count: count) }
+        if !maskedIdentityNumbers.isEmpty { maskedIdentityNumbers.removeAll(keepingCapacity: true) }
         count = 0
         values.reset()
         chunks.removeAll(keepingCapacity: true)
@@ -297,10 +305,14 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         }
         storage.lines[count] = reader.line
         (storage.problems + count).initialize(to: problem)
+        if problem != nil { hasProblems = true }
         // Not kept for a dataset without identity numbers: loading the just-cleared optional back
         // stalled the reading thread (a failed store forward), and storing nil in its place, 96
         // bytes per row, cost as much again.
-        if storesIdentities { (storage.identities + count).initialize(to: reader.identity) }
+        if storesIdentities {
+            (storage.identities + count).initialize(to: reader.identity)
+            if let masked = reader.maskedIdentityNumber { maskedIdentityNumbers[count] = masked }
+        }
         count += 1
     }
 

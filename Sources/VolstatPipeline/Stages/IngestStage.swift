@@ -123,6 +123,9 @@ struct IngestStage {
             // which a file of volunteers changes.
             let rows = try open(
                 input, digest: digest, preparation: validator.preparation(for: input.source.dataset))
+            // The rows as the checks take them, made once: made per call, the conversion cost a
+            // retain and a release of `rows` per row.
+            let row: any CanonicalRow = rows
             var count = 0
             while try rows.next() {
                 count += 1
@@ -143,18 +146,18 @@ struct IngestStage {
                 switch rows.dataset {
                 case .volunteers:
                     if let facts = validator.check(
-                        volunteer: rows, identity: rows.identity, platform: Int32(input.sourceIndex))
+                        volunteer: row, identity: rows.identity, platform: Int32(input.sourceIndex))
                     {
                         aggregate.add(facts)
                     }
                 case .serviceRecords:
-                    if let facts = validator.check(serviceRecord: rows, file: ordinal) {
+                    if let facts = validator.check(serviceRecord: row, file: ordinal) {
                         aggregate.add(facts)
                     }
                 case .placements:
-                    if let facts = validator.check(placement: rows, file: ordinal) { aggregate.add(facts) }
+                    if let facts = validator.check(placement: row, file: ordinal) { aggregate.add(facts) }
                 case .orders:
-                    if let facts = validator.check(order: rows, file: ordinal) { aggregate.add(facts) }
+                    if let facts = validator.check(order: row, file: ordinal) { aggregate.add(facts) }
                 case .organizations:
                     continue
                 }

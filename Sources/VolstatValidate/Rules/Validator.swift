@@ -168,7 +168,7 @@ public final class Validator {
             checks.add(
                 .personDuplicate, field: VolunteerField.idNumber,
                 "the same identity number is already registered on this platform (registration \(first + 1)); the first is kept",
-                value: identity?.masked)
+                value: row.maskedIdentityNumber)
         }
         guard conclude(row, findings: checks.findings), let sourceProbe, let sourceLookup, let person, let region,
             let registered
@@ -488,7 +488,7 @@ public final class Validator {
                 case .checkDigit: (.idCheckDigit, "the identity number's check character (ISO 7064 MOD 11-2) is wrong")
                 case .birthDate: (.idBirthDate, "the birth date inside the identity number is not a real day")
                 }
-            checks.add(rule, field: VolunteerField.idNumber, message, value: identity.masked)
+            checks.add(rule, field: VolunteerField.idNumber, message, value: checks.row.maskedIdentityNumber)
             return nil
         }
         if let birth = identity.birthDate, birth > today {
