@@ -170,11 +170,11 @@ public final class PipelineRun {
                 try outcome.content.save(to: work)
             }
             try ledger.stage(run, "aggregate", resumed == nil ? "done" : "reused")
-            pause("aggregate")
+            pause("aggregate", ledger)
 
             try ledger.stage(run, "publish", "running")
             logger.info("stage publish: writing \(publish.finalFolder.path)")
-            let folder = try publish.publish(outcome.content) { pause("publish") }
+            let folder = try publish.publish(outcome.content) { pause("publish", ledger) }
             try ledger.stage(run, "publish", "done")
             let manifestSHA256 = Digest.sha256(outcome.content.bytes(of: "manifest.json") ?? [])
             try ledger.finish(
@@ -221,7 +221,7 @@ public final class PipelineRun {
         logger.info(
             "stage ingest+validate+aggregate: \(inputs.count) file\(inputs.count == 1 ? "" : "s") of \(config.sources.count) source\(config.sources.count == 1 ? "" : "s")"
         )
-        pause("ingest")
+        pause("ingest", ledger)
         let regions = publish.regions
         let population = try config.population.map { try PopulationTable.load($0, pipelineFile: config.file) } ?? [:]
         let report = ValidationReport()
@@ -259,7 +259,7 @@ public final class PipelineRun {
         try ledger.counts(
             run, files: report.files.map { ($0.path, $0.rowsRead, $0.rowsAccepted, $0.rowsRejected) },
             rejectsByRule: report.rejectedByRule)
-        pause("validate")
+        pause("validate", ledger)
         report.evaluate(config.validation)
 
         let (statistics, retention) = try aggregate.rollUp(
@@ -334,8 +334,10 @@ public final class PipelineRun {
         return failure.kind == .usage ? 2 : 3
     }
 
-    private func pause(_ stage: String) {
+    /// Pauses for tests that stop the run here; what the ledger has been given is written first.
+    private func pause(_ stage: String, _ ledger: RunLedger) {
         guard stageDelay > 0, stageDelayAt == nil || stageDelayAt == stage else { return }
+        ledger.waitForBackgroundWrites()
         logger.info("test pause after \(stage): \(stageDelay) ms")
         usleep(stageDelay * 1000)
     }
