@@ -13,70 +13,126 @@ public enum RegionAggregation {
         _ store: RegistrationStore, asOf: CivilDate, partyStatuses: Set<UInt8> = [1, 2],
         population: [RegionCode: Int64] = [:]
     ) -> [RegionStatistics] {
-        let yearStart = asOf.startOfYear.daysSinceEpoch
-        let end = asOf.daysSinceEpoch
-        let elderlyBornBy = Self.latestBirthDay(ofAge: 60, on: asOf)
+        let rules = CountingRules(asOf: asOf, partyStatuses: partyStatuses)
+        // Each distinct region code of a registration is a leaf with its own counts. The
+        // registrations of persons with only one registration are counted in their leaf, the two
+        // halves of the store side by side (on two cores, 33 ms became 20 ms at 1 million
+        // volunteers); their leaves are merged and added to the groups they roll up to at the
+        // end. Only persons with several registrations are counted group by group, to count them
+        // once per group.
+        let count = store.registrationCount
+        let middle = count / 2
+        guard
+            var (leaves, second) = try? concurrently(
+                { LeafCounts(store, 0..<middle, rules) }, { LeafCounts(store, middle..<count, rules) })
+        else { preconditionFailure("counting leaves does not throw") }
+        leaves.merge(second)
+        second = LeafCounts()
+
         var groups = [RegionStatistics(code: RegionTable.national, level: .national)]
         var groupOf: [RegionCode: Int] = [RegionTable.national: 0]
-        // Each distinct region code of a registration is a leaf with its own counts and the groups
-        // it rolls up to (nation first), found in a flat table by code so that a registration
-        // costs no hashing. The registrations of persons with only one registration are counted
-        // in their leaf once and added to the leaf's groups at the end; only persons with several
-        // registrations are counted group by group, to count them once per group.
-        struct Leaf {
-            var counts: RegionStatistics
-            /// The indexes in `groups` of the regions it rolls up to.
-            let groups: [Int]
+        let groupsOfLeaf = leaves.counts.map { leaf in
+            RegionTable.rollUp(leaf.code).map { code in
+                if let known = groupOf[code] { return known }
+                groupOf[code] = groups.count
+                groups.append(RegionStatistics(code: code, level: RegionTable.level(of: code)))
+                return groups.count - 1
+            }
         }
-        var leafOfCode = [Int32](repeating: -1, count: 1_000_000)
-        var leaves: [Leaf] = []
         var seenRegistered = Set<UInt64>()
         var seenNew = Set<UInt64>()
         var seenActive = Set<UInt64>()
-        var isParty = [Bool](repeating: false, count: 256)
-        for status in partyStatuses where status < 14 { isParty[Int(status)] = true }
-
-        for index in 0..<store.registrationCount {
+        for index in leaves.several {
+            let index = Int(index)
             let person = Int(store.personOfRegistration[index])
-            let region = store.region[index]
-            let inTable = region >= 0 && region < 1_000_000
-            var leaf = inTable ? Int(leafOfCode[Int(region)]) : -1
-            if leaf < 0 {
-                leaf = leaves.count
-                let rollUp = RegionTable.rollUp(region).map { code in
-                    if let known = groupOf[code] { return known }
-                    groupOf[code] = groups.count
-                    groups.append(RegionStatistics(code: code, level: RegionTable.level(of: code)))
-                    return groups.count - 1
-                }
-                leaves.append(
-                    Leaf(counts: RegionStatistics(code: region, level: RegionTable.level(of: region)), groups: rollUp))
-                if inTable { leafOfCode[Int(region)] = Int32(leaf) }
-            }
-            let counted = store.isCounted(index, through: end)
-            let isNew = counted && store.registeredAt[index] >= yearStart
+            let counted = store.isCounted(index, through: rules.end)
+            let isNew = counted && store.registeredAt[index] >= rules.yearStart
             let active = store.active[index]
-            leaves[leaf].counts.totalHours.hundredths += store.hours[index]
-            guard store.hasSeveralRegistrations(person) else {
-                if counted { leaves[leaf].counts.countRegistered(person: person, of: store, isParty, elderlyBornBy) }
-                if isNew { leaves[leaf].counts.newRegistrations += 1 }
-                if active { leaves[leaf].counts.active += 1 }
-                continue
-            }
-            for group in leaves[leaf].groups {
+            for group in groupsOfLeaf[leaves.leaf(of: store.region[index])] {
                 let key = UInt64(UInt32(group)) << 32 | UInt64(UInt32(person))
                 if counted && seenRegistered.insert(key).inserted {
-                    groups[group].countRegistered(person: person, of: store, isParty, elderlyBornBy)
+                    groups[group].countRegistered(person: person, of: store, rules)
                 }
                 if isNew && seenNew.insert(key).inserted { groups[group].newRegistrations += 1 }
                 if active && seenActive.insert(key).inserted { groups[group].active += 1 }
             }
         }
-        for leaf in leaves {
-            for group in leaf.groups { groups[group].addCounts(of: leaf.counts) }
+        for (leaf, counts) in leaves.counts.enumerated() {
+            for group in groupsOfLeaf[leaf] { groups[group].addCounts(of: counts) }
         }
         for index in groups.indices { groups[index].population = population[groups[index].code] }
         return groups.sorted { $0.code < $1.code }
+    }
+
+    /// What decides how a registration counts: the period and the party statuses.
+    struct CountingRules: Sendable {
+        let yearStart: Int32
+        let end: Int32
+        let elderlyBornBy: Int32
+        /// Per political status code, whether it counts as a party member.
+        let isParty: [Bool]
+
+        init(asOf: CivilDate, partyStatuses: Set<UInt8>) {
+            yearStart = asOf.startOfYear.daysSinceEpoch
+            end = asOf.daysSinceEpoch
+            elderlyBornBy = RegionAggregation.latestBirthDay(ofAge: 60, on: asOf)
+            var isParty = [Bool](repeating: false, count: 256)
+            for status in partyStatuses where status < 14 { isParty[Int(status)] = true }
+            self.isParty = isParty
+        }
+    }
+
+    /// The counts per leaf region of a range of registrations: hours of every registration, and
+    /// the rest of those of persons with one registration; the registrations of persons with
+    /// several are listed in `several` instead.
+    struct LeafCounts: Sendable {
+        /// Per 6-digit code, its leaf (-1: none yet); other codes are looked up in `otherLeaves`.
+        private var leafOfCode: [Int32]
+        private var otherLeaves: [RegionCode: Int] = [:]
+        private(set) var counts: [RegionStatistics] = []
+        private(set) var several: [Int32] = []
+
+        init() { leafOfCode = [] }
+
+        init(_ store: RegistrationStore, _ range: Range<Int>, _ rules: CountingRules) {
+            leafOfCode = [Int32](repeating: -1, count: 1_000_000)
+            for index in range {
+                let person = Int(store.personOfRegistration[index])
+                let leaf = leaf(adding: store.region[index])
+                counts[leaf].totalHours.hundredths += store.hours[index]
+                guard !store.hasSeveralRegistrations(person) else {
+                    several.append(Int32(index))
+                    continue
+                }
+                if store.isCounted(index, through: rules.end) {
+                    counts[leaf].countRegistered(person: person, of: store, rules)
+                    if store.registeredAt[index] >= rules.yearStart { counts[leaf].newRegistrations += 1 }
+                }
+                if store.active[index] { counts[leaf].active += 1 }
+            }
+        }
+
+        /// The leaf of a code the counts have.
+        func leaf(of code: RegionCode) -> Int {
+            code >= 0 && code < 1_000_000 ? Int(leafOfCode[Int(code)]) : otherLeaves[code]!
+        }
+
+        /// The leaf of `code`, added when new.
+        private mutating func leaf(adding code: RegionCode) -> Int {
+            let inTable = code >= 0 && code < 1_000_000
+            if inTable, case let leaf = leafOfCode[Int(code)], leaf >= 0 { return Int(leaf) }
+            if !inTable, let leaf = otherLeaves[code] { return leaf }
+            let leaf = counts.count
+            counts.append(RegionStatistics(code: code, level: RegionTable.level(of: code)))
+            if inTable { leafOfCode[Int(code)] = Int32(leaf) } else { otherLeaves[code] = leaf }
+            return leaf
+        }
+
+        /// Adds the counts of `other` (of other registrations) to these.
+        mutating func merge(_ other: LeafCounts) {
+            for counts in other.counts { self.counts[leaf(adding: counts.code)].addCounts(of: counts) }
+            several += other.several
+        }
     }
 
     /// The last birth day (days since 1970) of a person who is at least `years` old on `day`: the
@@ -90,7 +146,7 @@ extension RegionStatistics {
     /// Counts one more registered person, with the attributes the store keeps for them.
     @inline(__always)
     fileprivate mutating func countRegistered(
-        person: Int, of store: RegistrationStore, _ isParty: [Bool], _ elderlyBornBy: Int32
+        person: Int, of store: RegistrationStore, _ rules: RegionAggregation.CountingRules
     ) {
         let status = store.politicalStatus[person]
         let born = store.birthDate[person]
@@ -99,10 +155,10 @@ extension RegionStatistics {
         registered += 1
         if status == 0 {
             politicalStatusUnknown += 1
-        } else if isParty[Int(status)] {
+        } else if rules.isParty[Int(status)] {
             partyMembers += 1
         }
-        elderly.count(known: born != Int32.min, member: born <= elderlyBornBy)
+        elderly.count(known: born != Int32.min, member: born <= rules.elderlyBornBy)
         rural.count(known: household != 0, member: household == 1)
         bachelorOrAbove.count(known: education != 0, member: education == 10 || education == 20)
         leagueMembers.count(known: status != 0, member: status == 3)
