@@ -51,7 +51,7 @@ void volstat_hmac_sha256(const volstat_hmac_sha256_key *key, const void *message
            SHA256_Transform: Update and Final cost as much again in buffering and in looking up
            the processor's features per call (4 % of the reading thread's time). */
         uint8_t block[64];
-        memcpy(block, message, length);
+        if (length > 0) memcpy(block, message, length);
         pad_after_key(block, length);
         volstat_sha256_ctx context = key->inner;
         CCryptoBoringSSL_SHA256_Transform(&context, block);

@@ -82,7 +82,7 @@ public final class BackgroundValue<Value: Sendable>: @unchecked Sendable {
 /// of tables, say) runs there while the caller goes on. The caller must not use the object
 /// afterwards; if it still holds a reference, the object is freed wherever that one goes.
 public func releaseInBackground(_ object: consuming AnyObject) {
-    let handOver = BackgroundRelease(object)
+    let handOver = BackgroundRelease(consume object)
     DispatchQueue.global().async { handOver.drop() }
 }
 

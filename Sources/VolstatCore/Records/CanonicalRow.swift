@@ -13,7 +13,8 @@ public struct PersonKey: Sendable, Hashable {
 }
 
 /// What ingest found out about a row's identity number before dropping it: the person key when
-/// the number is valid, or the problem and a masked copy (`3601**********123X`) when it is not.
+/// the number is valid, or the problem when it is not (the masked number, `3601**********123X`,
+/// is the row's `maskedIdentityNumber`).
 ///
 /// Plain data, copied per row from the reading thread to the validator: the masked number of a
 /// row with a problem is the row's `maskedIdentityNumber` (a `String` here made every copy go

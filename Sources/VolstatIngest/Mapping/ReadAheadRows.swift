@@ -307,8 +307,8 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         (storage.problems + count).initialize(to: problem)
         if problem != nil { hasProblems = true }
         // Not kept for a dataset without identity numbers: loading the just-cleared optional back
-        // stalled the reading thread (a failed store forward), and storing nil in its place, 96
-        // bytes per row, cost as much again.
+        // stalled the reading thread (a failed store forward), and storing nil in its place cost
+        // as much again.
         if storesIdentities {
             (storage.identities + count).initialize(to: reader.identity)
             if let masked = reader.maskedIdentityNumber { maskedIdentityNumbers[count] = masked }

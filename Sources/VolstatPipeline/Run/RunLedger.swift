@@ -11,7 +11,7 @@ public import VolstatCore
 /// the background, in order with every other write: a transaction waits for four fsyncs (about
 /// 1.5 ms here), and ten of them lay between the last row read and the end of every run. Reads,
 /// `begin`, `finish` and the other writes wait for it; a background write that fails makes the
-/// next of those throw.
+/// next write, in the foreground or the background, throw.
 public final class RunLedger {
     /// One run as `volstat runs` shows it.
     public struct RunEntry: Sendable, Codable, Equatable {

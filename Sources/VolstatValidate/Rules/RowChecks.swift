@@ -162,16 +162,21 @@ final class CodeTable: @unchecked Sendable {
             let (first, second) = bytes.withUnsafeBytes { Self.words($0) }
             return Slot(first: first, second: second, length: bytes.count, number: number)
         }
-        // At least four slots per code: a multiplier without collisions turns up in a few tries.
+        precondition(Set(codes).count == codes.count, "a code table lists a code twice")
+        // At least four slots per code: a multiplier without collisions turns up in a few tries,
+        // and one more bit of slots is tried after every thousand misses.
         var bits: UInt64 = 4
         while 1 << bits < 4 * short.count { bits += 1 }
-        let size = 1 << Int(bits)
         var candidate: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var tries = 0
         while true {
             let indexes = Set(short.map { Self.index($0.first, $0.second, $0.length, candidate, 64 - bits) })
             if indexes.count == short.count { break }
             candidate = (candidate &* 0xBF58_476D_1CE4_E5B9 &+ 0x94D0_49BB_1331_11EB) | 1
+            tries += 1
+            if tries % 1000 == 0 { bits += 1 }
         }
+        let size = 1 << Int(bits)
         multiplier = candidate
         shift = 64 - bits
         slots = .allocate(capacity: size)

@@ -48,10 +48,10 @@ public final class Validator {
     }
 
     /// What a reader on another thread can compute for the checks of a file of `dataset`: the
-    /// hashes of the key fields for this validator's tables and the volunteers' dates always;
-    /// while that thread is ahead of this one, also the service records' dates and hours, both
-    /// datasets' region codes, and the service records' volunteers looked up in the source ids
-    /// (which nothing changes while a file of service records is read).
+    /// hashes of the key fields for this validator's tables always; while that thread is ahead
+    /// of this one, also both datasets' dates and region codes, the service records' hours, and
+    /// the service records' volunteers looked up in the source ids (which nothing changes while
+    /// a file of service records is read).
     public func preparation(for dataset: Dataset) -> RowPreparation? {
         guard policy.enabled else { return nil }
         switch dataset {
