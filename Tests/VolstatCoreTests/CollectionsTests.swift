@@ -1,5 +1,6 @@
 import Testing
-import VolstatCore
+
+@testable import VolstatCore
 
 /// Calls `body` with the UTF-8 bytes of `text`.
 func withBytes<T>(_ text: String, _ body: (UnsafeRawBufferPointer) -> T) -> T {
@@ -139,5 +140,38 @@ struct ReserveTests {
         #expect(withBytes("36070") { RowPreparation.compute(.regionCode, $0) } == RowPreparation.invalid)
         #expect(withBytes("7.75") { RowPreparation.compute(.hours, $0) } == 775)
         #expect(withBytes("seven") { RowPreparation.compute(.hours, $0) } == RowPreparation.invalid)
+    }
+}
+
+@Suite("byte hash")
+struct ByteHashTests {
+    /// The hash with its tail gathered byte by byte, as it was defined first.
+    static func reference(_ bytes: [UInt8], seed: UInt64) -> UInt64 {
+        var h = seed ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            var word: UInt64 = 0
+            for index in 0..<8 { word |= UInt64(bytes[offset + index]) << UInt64(8 * index) }
+            h = (h ^ ByteHash.mix(word &+ 0x9E37_79B9_7F4A_7C15)) &* 0xBF58_476D_1CE4_E5B9
+            offset += 8
+        }
+        if offset < bytes.count {
+            var tail: UInt64 = 0
+            for index in offset..<bytes.count { tail |= UInt64(bytes[index]) << UInt64(8 * (index - offset)) }
+            h = (h ^ ByteHash.mix(tail &+ 0x94D0_49BB_1331_11EB)) &* 0xBF58_476D_1CE4_E5B9
+        }
+        return ByteHash.mix(h)
+    }
+
+    @Test("the tail read in one load hashes as the bytes gathered one by one, for every length up to 40")
+    func tailInOneLoad() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0...40 {
+            for _ in 0..<50 {
+                let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                let seed = UInt64.random(in: 0...UInt64.max, using: &generator)
+                #expect(bytes.withUnsafeBytes { ByteHash.hash($0, seed: seed) } == Self.reference(bytes, seed: seed))
+            }
+        }
     }
 }

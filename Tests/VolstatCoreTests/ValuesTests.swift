@@ -186,3 +186,77 @@ struct TimestampFormsTests {
         #expect(try #require(Timestamp("2022-03-04T10:30")).secondsSinceEpoch == 1_646_389_800)
     }
 }
+
+@Suite("timestamps at fixed positions")
+struct FixedPositionTests {
+    /// The fast path as first written: digit by digit.
+    static func reference(_ bytes: [UInt8]) -> Int64? {
+        let count = bytes.count
+        guard count == 10 || count == 16 || count == 19, bytes[4] == 0x2D, bytes[7] == 0x2D else { return nil }
+        func digits(_ at: Int, _ length: Int) -> Int? {
+            var value = 0
+            for index in at..<(at + length) {
+                let digit = bytes[index] &- 0x30
+                guard digit < 10 else { return nil }
+                value = value * 10 + Int(digit)
+            }
+            return value
+        }
+        guard let year = digits(0, 4), year >= 1000, let month = digits(5, 2), let day = digits(8, 2),
+            let date = CivilDate(year: year, month: month, day: day)
+        else { return nil }
+        var seconds = Int64(date.daysSinceEpoch) * 86400
+        if count > 10 {
+            guard bytes[10] == 0x20 || bytes[10] == 0x54, bytes[13] == 0x3A, let hour = digits(11, 2), hour < 24,
+                let minute = digits(14, 2), minute < 60
+            else { return nil }
+            var second = 0
+            if count == 19 {
+                guard bytes[16] == 0x3A, let value = digits(17, 2), value < 60 else { return nil }
+                second = value
+            }
+            seconds += Int64(hour * 3600 + minute * 60 + second)
+        }
+        return seconds
+    }
+
+    @Test("word-at-a-time parsing agrees with digit by digit on valid, near-valid and broken timestamps")
+    func agreesWithDigitByDigit() {
+        var generator = SystemRandomNumberGenerator()
+        let noise: [UInt8] = Array("0123456789-: T/.aZ".utf8) + [0x00, 0x29, 0x2F, 0x3A, 0x3F, 0x7F, 0x80, 0xB9, 0xFF]
+        var valid = 0
+        for round in 0..<60_000 {
+            let pattern = ["yyyy-MM-dd", "yyyy-MM-dd HH:mm", "yyyy-MM-ddTHH:mm", "yyyy-MM-dd HH:mm:ss"][round % 4]
+            var bytes = Array(pattern.utf8).map { byte -> UInt8 in
+                let letter = Character(UnicodeScalar(byte))
+                return letter.isLetter && letter != "T"
+                    ? UInt8(ascii: "0") + UInt8.random(in: 0...9, using: &generator) : byte
+            }
+            // Mostly plausible numbers, then up to two bytes changed to anything.
+            if round % 3 != 0 {
+                func put(_ value: Int, width: Int, at offset: Int) {
+                    let text = String(value)
+                    let digits = Array((String(repeating: "0", count: width - text.count) + text).utf8)
+                    for (index, digit) in digits.enumerated() { bytes[offset + index] = digit }
+                }
+                put(Int.random(in: 1900...2099, using: &generator), width: 4, at: 0)
+                put(Int.random(in: 1...12, using: &generator), width: 2, at: 5)
+                put(Int.random(in: 1...28, using: &generator), width: 2, at: 8)
+                if bytes.count > 10 {
+                    put(Int.random(in: 0...23, using: &generator), width: 2, at: 11)
+                    put(Int.random(in: 0...59, using: &generator), width: 2, at: 14)
+                }
+                if bytes.count > 16 { put(Int.random(in: 0...59, using: &generator), width: 2, at: 17) }
+            }
+            for _ in 0..<Int.random(in: 0...2, using: &generator) {
+                bytes[Int.random(in: 0..<bytes.count, using: &generator)] = noise.randomElement(using: &generator)!
+            }
+            let expected = Self.reference(bytes)
+            if expected != nil { valid += 1 }
+            #expect(
+                bytes.withUnsafeBytes { Timestamp.fixedPosition($0) } == expected,
+                "\(String(decoding: bytes, as: UTF8.self))")
+        }
+        #expect(valid > 10_000)
+    }
+}

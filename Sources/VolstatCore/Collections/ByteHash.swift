@@ -20,17 +20,24 @@ public enum ByteHash {
         var offset = 0
         let count = bytes.count
         while offset + 8 <= count {
-            let word = base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
             h = (h ^ mix(word &+ 0x9E37_79B9_7F4A_7C15)) &* 0xBF58_476D_1CE4_E5B9
             offset += 8
         }
         if offset < count {
             var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < count {
-                tail |= UInt64(base.load(fromByteOffset: offset, as: UInt8.self)) << shift
-                shift += 8
-                offset += 1
+            if count >= 8 {
+                // The last eight bytes in one load, shifted down to the ones not hashed yet: the
+                // same word as gathering them one by one.
+                let last = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+                tail = last >> UInt64(8 * (8 - (count - offset)))
+            } else {
+                var shift: UInt64 = 0
+                while offset < count {
+                    tail |= UInt64(base.load(fromByteOffset: offset, as: UInt8.self)) << shift
+                    shift += 8
+                    offset += 1
+                }
             }
             h = (h ^ mix(tail &+ 0x94D0_49BB_1331_11EB)) &* 0xBF58_476D_1CE4_E5B9
         }

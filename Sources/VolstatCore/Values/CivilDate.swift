@@ -211,35 +211,71 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     /// The common forms `YYYY-MM-DD`, `YYYY-MM-DD HH:MM` and `YYYY-MM-DD HH:MM:SS` (or with `T`),
     /// read at fixed positions; nil for anything else, including invalid values, which the
     /// general parser then looks at (so both give the same result).
+    ///
+    /// Eight bytes at a time: the digits are checked and turned into numbers within a word
+    /// (digit by digit, this was 4 % of the validating thread's time on service records).
     @inline(__always)
     static func fixedPosition(_ bytes: UnsafeRawBufferPointer) -> Int64? {
         let count = bytes.count
-        guard count == 10 || count == 16 || count == 19, bytes[4] == 0x2D, bytes[7] == 0x2D else { return nil }
-        @inline(__always) func digits(_ at: Int, _ length: Int) -> Int? {
-            var value = 0
-            for index in at..<(at + length) {
-                let digit = bytes[index] &- 0x30
-                guard digit < 10 else { return nil }
-                value = value * 10 + Int(digit)
-            }
-            return value
+        guard count == 10 || count == 16 || count == 19, let base = bytes.baseAddress else { return nil }
+        @inline(__always) func word(_ offset: Int) -> UInt64 {
+            // XOR with '0': a digit becomes its value, '-' 0x1D, ':' 0x0A, ' ' 0x10, 'T' 0x64.
+            UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) ^ 0x3030_3030_3030_3030
         }
-        guard let year = digits(0, 4), year >= 1000, let month = digits(5, 2), let day = digits(8, 2),
-            let date = CivilDate(year: year, month: month, day: day)
-        else { return nil }
-        var seconds = Int64(date.daysSinceEpoch) * 86400
-        if count > 10 {
-            guard bytes[10] == 0x20 || bytes[10] == 0x54, bytes[13] == 0x3A, let hour = digits(11, 2), hour < 24,
-                let minute = digits(14, 2), minute < 60
+        // "YYYY-MM-": digits in bytes 0-3 and 5-6, hyphens in bytes 4 and 7.
+        let head = word(0)
+        guard areDigits(head, 0x00FF_FF00_FFFF_FFFF), head & 0xFF00_00FF_0000_0000 == 0x1D00_001D_0000_0000 else {
+            return nil
+        }
+        let yearDigits = head & 0xFFFF_FFFF
+        let yearPairs = ((yearDigits &* 10) &+ (yearDigits >> 8)) & 0x00FF_00FF
+        let year = Int((yearPairs & 0xFFFF) &* 100 &+ (yearPairs >> 16))
+        let month = twoDigits(head, at: 5)
+        var day: Int
+        var secondOfDay = 0
+        if count == 10 {
+            let tail = UInt64(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: UInt16.self))) ^ 0x3030
+            guard areDigits(tail, 0xFFFF) else { return nil }
+            day = twoDigits(tail, at: 0)
+        } else {
+            // "DD HH:MM": digits in bytes 0-1, 3-4 and 6-7, ' ' or 'T' in byte 2, ':' in byte 5.
+            let time = word(8)
+            let separator = (time >> 16) & 0xFF
+            guard areDigits(time, 0xFFFF_00FF_FF00_FFFF), (time >> 40) & 0xFF == 0x0A,
+                separator == 0x10 || separator == 0x64
             else { return nil }
-            var second = 0
+            day = twoDigits(time, at: 0)
+            let hour = twoDigits(time, at: 3)
+            let minute = twoDigits(time, at: 6)
+            guard hour < 24, minute < 60 else { return nil }
+            secondOfDay = hour * 3600 + minute * 60
             if count == 19 {
-                guard bytes[16] == 0x3A, let value = digits(17, 2), value < 60 else { return nil }
-                second = value
+                // Bytes 11-18, "HH:MM:SS": ':' in byte 5, digits in bytes 6-7.
+                let seconds = word(11)
+                guard (seconds >> 40) & 0xFF == 0x0A, areDigits(seconds, 0xFFFF_0000_0000_0000) else { return nil }
+                let second = twoDigits(seconds, at: 6)
+                guard second < 60 else { return nil }
+                secondOfDay += second
             }
-            seconds += Int64(hour * 3600 + minute * 60 + second)
         }
-        return seconds
+        guard year >= 1000, let date = CivilDate(year: year, month: month, day: day) else { return nil }
+        return Int64(date.daysSinceEpoch) * 86400 + Int64(secondOfDay)
+    }
+
+    /// The number of the two digit values in bytes `at` and `at + 1` of `word`.
+    @inline(__always)
+    private static func twoDigits(_ word: UInt64, at byte: UInt64) -> Int {
+        let tens: UInt64 = (word >> (8 * byte)) & 0xFF
+        let ones: UInt64 = (word >> (8 * byte + 8)) & 0xFF
+        return Int(tens &* 10 &+ ones)
+    }
+
+    /// Whether every byte of `word` that `mask` selects (0xFF per byte) is 0 to 9: its high nibble
+    /// is clear, and stays clear when 6 is added.
+    @inline(__always)
+    private static func areDigits(_ word: UInt64, _ mask: UInt64) -> Bool {
+        let high = mask & 0xF0F0_F0F0_F0F0_F0F0
+        return (word | (word &+ (mask & 0x0606_0606_0606_0606))) & high == 0
     }
 }
 
