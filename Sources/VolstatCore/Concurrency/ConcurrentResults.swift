@@ -78,19 +78,19 @@ public final class BackgroundValue<Value: Sendable>: @unchecked Sendable {
     }
 }
 
-/// Lets go of `object` on another thread, so that its `deinit` (unmapping hundreds of megabytes
-/// of tables, say) runs there while the caller goes on. The caller must not use the object
-/// afterwards; if it still holds a reference, the object is freed wherever that one goes.
-public func releaseInBackground(_ object: consuming AnyObject) {
-    let handOver = BackgroundRelease(consume object)
+/// Lets go of `value` on another thread, so that what it alone holds is freed there (unmapping
+/// hundreds of megabytes of tables, say) while the caller goes on. The caller must not use the
+/// value afterwards; what something else still holds is freed wherever that goes.
+public func releaseInBackground<Value>(_ value: consuming Value) {
+    let handOver = BackgroundRelease(consume value)
     DispatchQueue.global().async { handOver.drop() }
 }
 
-/// Carries the last reference to an object to the thread that drops it.
-private final class BackgroundRelease: @unchecked Sendable {
-    private var object: AnyObject?
+/// Carries the last reference to a value's storage to the thread that drops it.
+private final class BackgroundRelease<Value>: @unchecked Sendable {
+    private var value: Value?
 
-    init(_ object: AnyObject) { self.object = object }
+    init(_ value: consuming Value) { self.value = consume value }
 
-    func drop() { object = nil }
+    func drop() { value = nil }
 }

@@ -242,10 +242,7 @@ public final class PipelineRun {
                 "validate: \(input.path): \(counts.rowsRead) rows, \(counts.rowsAccepted) accepted, \(counts.rowsRejected) rejected\(unreadable)"
             )
         }
-        // The validator's tables are done with: unmapping them (10 ms at 1 x, ten times that at
-        // 10 x) runs on another thread, beside the roll-up.
         let rejects = validator.rejects
-        releaseInBackground(consume validator)
         if let binary {
             try ledger.setInputs(
                 run,
@@ -288,12 +285,17 @@ public final class PipelineRun {
             }
         }
         if let regionFigures { try ledger.figures(run, regionFigures) }
+        // The validator's tables are done with: unmapping them (10 ms at 1 x, ten times that at
+        // 10 x) runs on another thread while the report is written, when the second core has
+        // time (beside the roll-up, it held up one of its halves).
+        releaseInBackground(consume validator)
         let content = try publish.content(
             aggregate: aggregate, statistics: statistics, retention: retention, report: report,
             rejects: rejects, drift: drift,
             inputs: inputs, references: references,
             stageRows: stageRows(report: report, aggregate: aggregate, regions: statistics.count))
         let driftFails = config.drift.fail && !(drift?.alerts.isEmpty ?? true)
+        releaseInBackground(consume aggregate)
         return Outcome(content: content, exitCode: report.passed && !driftFails ? 0 : 1, report: report, drift: drift)
     }
 
