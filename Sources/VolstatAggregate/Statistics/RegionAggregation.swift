@@ -31,8 +31,8 @@ public enum RegionAggregation {
 
         var groups = [RegionStatistics(code: RegionTable.national, level: .national)]
         var groupOf: [RegionCode: Int] = [RegionTable.national: 0]
-        let groupsOfLeaf = leaves.counts.map { leaf in
-            RegionTable.rollUp(leaf.code).map { code in
+        let groupsOfLeaf = leaves.codes.map { leaf in
+            RegionTable.rollUp(leaf).map { code in
                 if let known = groupOf[code] { return known }
                 groupOf[code] = groups.count
                 groups.append(RegionStatistics(code: code, level: RegionTable.level(of: code)))
@@ -89,8 +89,53 @@ public enum RegionAggregation {
         /// Per 6-digit code, its leaf (-1: none yet); other codes are looked up in `otherLeaves`.
         private var leafOfCode: [Int32]
         private var otherLeaves: [RegionCode: Int] = [:]
-        private(set) var counts: [RegionStatistics] = []
+        private(set) var codes: [RegionCode] = []
+        private var tallies: [Tally] = []
         private(set) var several: [Int32] = []
+
+        /// A leaf's counts while they are counted: one cache line (64 bytes) instead of the
+        /// 150 of `RegionStatistics`, so that the leaves of 3,346 regions stay in the level-2
+        /// cache; the count of a leaf was two thirds of the roll-up's time in memory stalls.
+        /// 32 bits hold the persons of any region.
+        struct Tally {
+            var hours: Int64 = 0
+            var registered: Int32 = 0
+            var newRegistrations: Int32 = 0
+            var active: Int32 = 0
+            var partyMembers: Int32 = 0
+            var politicalStatusUnknown: Int32 = 0
+            var elderly: (members: Int32, known: Int32) = (0, 0)
+            var rural: (members: Int32, known: Int32) = (0, 0)
+            var bachelorOrAbove: (members: Int32, known: Int32) = (0, 0)
+            var leagueMembers: (members: Int32, known: Int32) = (0, 0)
+
+            /// Counts one more registered person, with the attributes the store keeps for them.
+            @inline(__always)
+            mutating func countRegistered(person: Int, of store: RegistrationStore, _ rules: CountingRules) {
+                let status = store.politicalStatus[person]
+                let born = store.birthDate[person]
+                let household = store.household[person]
+                let education = store.education[person]
+                registered += 1
+                if status == 0 {
+                    politicalStatusUnknown += 1
+                } else if rules.isParty[Int(status)] {
+                    partyMembers += 1
+                }
+                @inline(__always) func count(
+                    _ group: inout (members: Int32, known: Int32), _ known: Bool, _ member: Bool
+                ) {
+                    if known {
+                        group.known += 1
+                        if member { group.members += 1 }
+                    }
+                }
+                count(&elderly, born != Int32.min, born <= rules.elderlyBornBy)
+                count(&rural, household != 0, household == 1)
+                count(&bachelorOrAbove, education != 0, education == 10 || education == 20)
+                count(&leagueMembers, status != 0, status == 3)
+            }
+        }
 
         init() { leafOfCode = [] }
 
@@ -99,16 +144,16 @@ public enum RegionAggregation {
             for index in range {
                 let person = Int(store.personOfRegistration[index])
                 let leaf = leaf(adding: store.region[index])
-                counts[leaf].totalHours.hundredths += store.hours[index]
+                tallies[leaf].hours += store.hours[index]
                 guard !store.hasSeveralRegistrations(person) else {
                     several.append(Int32(index))
                     continue
                 }
                 if store.isCounted(index, through: rules.end) {
-                    counts[leaf].countRegistered(person: person, of: store, rules)
-                    if store.registeredAt[index] >= rules.yearStart { counts[leaf].newRegistrations += 1 }
+                    tallies[leaf].countRegistered(person: person, of: store, rules)
+                    if store.registeredAt[index] >= rules.yearStart { tallies[leaf].newRegistrations += 1 }
                 }
-                if store.active[index] { counts[leaf].active += 1 }
+                if store.active[index] { tallies[leaf].active += 1 }
             }
         }
 
@@ -118,19 +163,58 @@ public enum RegionAggregation {
         }
 
         /// The leaf of `code`, added when new.
+        @inline(__always)
         private mutating func leaf(adding code: RegionCode) -> Int {
+            if code >= 0 && code < 1_000_000, case let leaf = leafOfCode[Int(code)], leaf >= 0 { return Int(leaf) }
+            return newLeaf(code)
+        }
+
+        @inline(never)
+        private mutating func newLeaf(_ code: RegionCode) -> Int {
             let inTable = code >= 0 && code < 1_000_000
-            if inTable, case let leaf = leafOfCode[Int(code)], leaf >= 0 { return Int(leaf) }
             if !inTable, let leaf = otherLeaves[code] { return leaf }
-            let leaf = counts.count
-            counts.append(RegionStatistics(code: code, level: RegionTable.level(of: code)))
+            let leaf = codes.count
+            codes.append(code)
+            tallies.append(Tally())
             if inTable { leafOfCode[Int(code)] = Int32(leaf) } else { otherLeaves[code] = leaf }
             return leaf
         }
 
+        /// The counts of every leaf, in the order of `codes`.
+        var counts: [RegionStatistics] {
+            zip(codes, tallies).map { code, tally in
+                var counts = RegionStatistics(code: code, level: RegionTable.level(of: code))
+                counts.registered = Int64(tally.registered)
+                counts.newRegistrations = Int64(tally.newRegistrations)
+                counts.active = Int64(tally.active)
+                counts.partyMembers = Int64(tally.partyMembers)
+                counts.politicalStatusUnknown = Int64(tally.politicalStatusUnknown)
+                counts.totalHours.hundredths = tally.hours
+                counts.elderly = GroupCount(members: Int64(tally.elderly.members), known: Int64(tally.elderly.known))
+                counts.rural = GroupCount(members: Int64(tally.rural.members), known: Int64(tally.rural.known))
+                counts.bachelorOrAbove = GroupCount(
+                    members: Int64(tally.bachelorOrAbove.members), known: Int64(tally.bachelorOrAbove.known))
+                counts.leagueMembers = GroupCount(
+                    members: Int64(tally.leagueMembers.members), known: Int64(tally.leagueMembers.known))
+                return counts
+            }
+        }
+
         /// Adds the counts of `other` (of other registrations) to these.
         mutating func merge(_ other: LeafCounts) {
-            for counts in other.counts { self.counts[leaf(adding: counts.code)].addCounts(of: counts) }
+            for (code, tally) in zip(other.codes, other.tallies) {
+                let leaf = leaf(adding: code)
+                tallies[leaf].hours += tally.hours
+                tallies[leaf].registered += tally.registered
+                tallies[leaf].newRegistrations += tally.newRegistrations
+                tallies[leaf].active += tally.active
+                tallies[leaf].partyMembers += tally.partyMembers
+                tallies[leaf].politicalStatusUnknown += tally.politicalStatusUnknown
+                for path in [\Tally.elderly, \Tally.rural, \Tally.bachelorOrAbove, \Tally.leagueMembers] {
+                    tallies[leaf][keyPath: path].members += tally[keyPath: path].members
+                    tallies[leaf][keyPath: path].known += tally[keyPath: path].known
+                }
+            }
             several += other.several
         }
     }
