@@ -72,7 +72,7 @@ struct PublishStage {
     func publish(_ content: ReportContent, beforeExchange: () -> Void = {}) throws -> URL {
         let folder = try ReportFolder(final: finalFolder)
         do {
-            for (path, bytes) in content.files { try folder.write(path, bytes) }
+            try folder.write(content.files)
             beforeExchange()
             try folder.publish()
             return finalFolder

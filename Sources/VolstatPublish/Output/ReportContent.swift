@@ -25,13 +25,10 @@ public struct ReportContent: Sendable, Equatable {
         let partial = folder.deletingLastPathComponent().appendingPathComponent(folder.lastPathComponent + ".partial")
         do {
             if manager.fileExists(atPath: partial.path) { try manager.removeItem(at: partial) }
-            for (path, bytes) in files {
-                let url = partial.appendingPathComponent(path)
-                try manager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Data(bytes).write(to: url)
-            }
             let index = files.map(\.path).joined(separator: "\n") + "\n"
-            try Data(index.utf8).write(to: partial.appendingPathComponent(".files"))
+            try DurableFiles.write(
+                files.map { (partial.appendingPathComponent($0.path), $0.bytes) }
+                    + [(partial.appendingPathComponent(".files"), Array(index.utf8))])
             if manager.fileExists(atPath: folder.path) { try manager.removeItem(at: folder) }
             try manager.moveItem(at: partial, to: folder)
         } catch {

@@ -25,17 +25,15 @@ public final class ReportFolder {
         }
     }
 
-    /// Writes a file under the staging folder (`relative` may contain subfolders).
-    public func write(_ relative: String, _ bytes: [UInt8]) throws {
-        let url = staging.appendingPathComponent(relative)
-        do {
-            try fileManager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(bytes).write(to: url)
-        } catch {
-            throw OutputError("cannot write \(url.path): \(error.localizedDescription)")
-        }
-        written.append((relative, bytes))
+    /// Writes files under the staging folder (paths may contain subfolders), all on disk when it
+    /// returns (`DurableFiles`).
+    public func write(_ files: [(path: String, bytes: [UInt8])]) throws {
+        try DurableFiles.write(files.map { (staging.appendingPathComponent($0.path), $0.bytes) })
+        written += files
     }
+
+    /// Writes one file under the staging folder.
+    public func write(_ relative: String, _ bytes: [UInt8]) throws { try write([(relative, bytes)]) }
 
     public func write(_ relative: String, text: String) throws { try write(relative, Array(text.utf8)) }
 
