@@ -68,8 +68,13 @@ struct TranscodingTests {
                 if trail == 0x7F { trail = 0x80 }
                 bytes += [UInt8.random(in: 0x81...0xFE, using: &generator), trail]
             case 15..<17:
+                // Leads 0x81-0x84: the rest of the Basic Multilingual Plane; 0x90-0xE3: beyond it.
+                let lead =
+                    Bool.random(using: &generator)
+                    ? UInt8.random(in: 0x81...0x84, using: &generator)
+                    : UInt8.random(in: 0x90...0xE3, using: &generator)
                 bytes += [
-                    UInt8.random(in: 0x81...0x84, using: &generator), UInt8.random(in: 0x30...0x39, using: &generator),
+                    lead, UInt8.random(in: 0x30...0x39, using: &generator),
                     UInt8.random(in: 0x81...0xFE, using: &generator), UInt8.random(in: 0x30...0x39, using: &generator),
                 ]
             case 17: bytes.append([0x80, 0xFF, 0x0A, 0x2C][Int.random(in: 0..<4, using: &generator)])

@@ -62,12 +62,14 @@ public final class TranscodingSource: ByteSource {
     private func convertMore() throws {
         stagingStart = 0
         stagingEnd = 0
-        while stagingEnd == 0 {
+        // Half the staging buffer at least, less only at the end of the input: a four-byte
+        // character or an invalid byte does not end a read.
+        while stagingEnd < staging.count / 2 {
             if inputEnd - inputStart < 4 && !inputFinished { try refillInput() }
             if inputStart == inputEnd { return }
             if let twoByte {
                 convertCommon(twoByte)
-                if stagingEnd > 0 { return }
+                if stagingEnd >= staging.count / 2 { return }
             }
             // iconv: everything for another encoding; for GB18030, the one character the table
             // does not have (a four-byte one, or invalid bytes).
@@ -80,8 +82,9 @@ public final class TranscodingSource: ByteSource {
             var inPointer: UnsafeMutablePointer<CChar>? = (input.baseAddress! + inputStart).assumingMemoryBound(
                 to: CChar.self)
             var inLeft = length
-            var outPointer: UnsafeMutablePointer<CChar>? = staging.baseAddress!.assumingMemoryBound(to: CChar.self)
-            var outLeft = staging.count
+            var outPointer: UnsafeMutablePointer<CChar>? = (staging.baseAddress! + stagingEnd).assumingMemoryBound(
+                to: CChar.self)
+            var outLeft = staging.count - stagingEnd
             let result = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
             let failure = result == -1 ? errno : 0
             inputStart += length - inLeft

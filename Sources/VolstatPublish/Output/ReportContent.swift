@@ -31,6 +31,8 @@ public struct ReportContent: Sendable, Equatable {
                     + [(partial.appendingPathComponent(".files"), Array(index.utf8))])
             if manager.fileExists(atPath: folder.path) { try manager.removeItem(at: folder) }
             try manager.moveItem(at: partial, to: folder)
+        } catch let error as OutputError {
+            throw error
         } catch {
             throw OutputError("cannot save the stage output in \(folder.path): \(error.localizedDescription)")
         }
