@@ -39,6 +39,7 @@ public enum RegionAggregation {
                 return groups.count - 1
             }
         }
+        var groupTallies = [Tally](repeating: Tally(), count: groups.count)
         var seenRegistered = Set<UInt64>()
         var seenNew = Set<UInt64>()
         var seenActive = Set<UInt64>()
@@ -51,11 +52,14 @@ public enum RegionAggregation {
             for group in groupsOfLeaf[leaves.leaf(of: store.region[index])] {
                 let key = UInt64(UInt32(group)) << 32 | UInt64(UInt32(person))
                 if counted && seenRegistered.insert(key).inserted {
-                    groups[group].countRegistered(person: person, of: store, rules)
+                    groupTallies[group].countRegistered(person: person, of: store, rules)
                 }
-                if isNew && seenNew.insert(key).inserted { groups[group].newRegistrations += 1 }
-                if active && seenActive.insert(key).inserted { groups[group].active += 1 }
+                if isNew && seenNew.insert(key).inserted { groupTallies[group].newRegistrations += 1 }
+                if active && seenActive.insert(key).inserted { groupTallies[group].active += 1 }
             }
+        }
+        for (group, tally) in groupTallies.enumerated() {
+            groups[group].addCounts(of: tally.statistics(code: groups[group].code))
         }
         for (leaf, counts) in leaves.counts.enumerated() {
             for group in groupsOfLeaf[leaf] { groups[group].addCounts(of: counts) }
@@ -82,6 +86,86 @@ public enum RegionAggregation {
         }
     }
 
+    /// The counts of a region while they are counted: 64 bytes instead of the 150 of
+    /// `RegionStatistics`, so that the leaves of 3,346 regions (214 KB) stay in the level-2
+    /// cache; the count of a leaf was two thirds of the roll-up's time in memory stalls.
+    /// 32 bits hold the persons of any region.
+    struct Tally {
+        var hours: Int64 = 0
+        var registered: Int32 = 0
+        var newRegistrations: Int32 = 0
+        var active: Int32 = 0
+        var partyMembers: Int32 = 0
+        var politicalStatusUnknown: Int32 = 0
+        var elderly: (members: Int32, known: Int32) = (0, 0)
+        var rural: (members: Int32, known: Int32) = (0, 0)
+        var bachelorOrAbove: (members: Int32, known: Int32) = (0, 0)
+        var leagueMembers: (members: Int32, known: Int32) = (0, 0)
+
+        /// The group counts, for the steps that treat them alike.
+        private static let groups = [\Tally.elderly, \Tally.rural, \Tally.bachelorOrAbove, \Tally.leagueMembers]
+
+        /// Counts one more registered person, with the attributes the store keeps for them.
+        @inline(__always)
+        mutating func countRegistered(person: Int, of store: RegistrationStore, _ rules: CountingRules) {
+            let status = store.politicalStatus[person]
+            let born = store.birthDate[person]
+            let household = store.household[person]
+            let education = store.education[person]
+            registered += 1
+            if status == 0 {
+                politicalStatusUnknown += 1
+            } else if rules.isParty[Int(status)] {
+                partyMembers += 1
+            }
+            @inline(__always) func count(
+                _ group: inout (members: Int32, known: Int32), _ known: Bool, _ member: Bool
+            ) {
+                if known {
+                    group.known += 1
+                    if member { group.members += 1 }
+                }
+            }
+            count(&elderly, born != Int32.min, born <= rules.elderlyBornBy)
+            count(&rural, household != 0, household == 1)
+            count(&bachelorOrAbove, education != 0, education == 10 || education == 20)
+            count(&leagueMembers, status != 0, status == 3)
+        }
+
+        /// Adds the counts of `other` (of other registrations) to these.
+        mutating func add(_ other: Tally) {
+            hours += other.hours
+            registered += other.registered
+            newRegistrations += other.newRegistrations
+            active += other.active
+            partyMembers += other.partyMembers
+            politicalStatusUnknown += other.politicalStatusUnknown
+            for path in Self.groups {
+                self[keyPath: path].members += other[keyPath: path].members
+                self[keyPath: path].known += other[keyPath: path].known
+            }
+        }
+
+        /// These counts as the statistics of region `code`.
+        func statistics(code: RegionCode) -> RegionStatistics {
+            var counts = RegionStatistics(code: code, level: RegionTable.level(of: code))
+            counts.registered = Int64(registered)
+            counts.newRegistrations = Int64(newRegistrations)
+            counts.active = Int64(active)
+            counts.partyMembers = Int64(partyMembers)
+            counts.politicalStatusUnknown = Int64(politicalStatusUnknown)
+            counts.totalHours.hundredths = hours
+            func group(_ path: KeyPath<Tally, (members: Int32, known: Int32)>) -> GroupCount {
+                GroupCount(members: Int64(self[keyPath: path].members), known: Int64(self[keyPath: path].known))
+            }
+            counts.elderly = group(\.elderly)
+            counts.rural = group(\.rural)
+            counts.bachelorOrAbove = group(\.bachelorOrAbove)
+            counts.leagueMembers = group(\.leagueMembers)
+            return counts
+        }
+    }
+
     /// The counts per leaf region of a range of registrations: hours of every registration, and
     /// the rest of those of persons with one registration; the registrations of persons with
     /// several are listed in `several` instead.
@@ -92,50 +176,6 @@ public enum RegionAggregation {
         private(set) var codes: [RegionCode] = []
         private var tallies: [Tally] = []
         private(set) var several: [Int32] = []
-
-        /// A leaf's counts while they are counted: 64 bytes instead of the 150 of
-        /// `RegionStatistics`, so that the leaves of 3,346 regions (214 KB) stay in the level-2
-        /// cache; the count of a leaf was two thirds of the roll-up's time in memory stalls.
-        /// 32 bits hold the persons of any region.
-        struct Tally {
-            var hours: Int64 = 0
-            var registered: Int32 = 0
-            var newRegistrations: Int32 = 0
-            var active: Int32 = 0
-            var partyMembers: Int32 = 0
-            var politicalStatusUnknown: Int32 = 0
-            var elderly: (members: Int32, known: Int32) = (0, 0)
-            var rural: (members: Int32, known: Int32) = (0, 0)
-            var bachelorOrAbove: (members: Int32, known: Int32) = (0, 0)
-            var leagueMembers: (members: Int32, known: Int32) = (0, 0)
-
-            /// Counts one more registered person, with the attributes the store keeps for them.
-            @inline(__always)
-            mutating func countRegistered(person: Int, of store: RegistrationStore, _ rules: CountingRules) {
-                let status = store.politicalStatus[person]
-                let born = store.birthDate[person]
-                let household = store.household[person]
-                let education = store.education[person]
-                registered += 1
-                if status == 0 {
-                    politicalStatusUnknown += 1
-                } else if rules.isParty[Int(status)] {
-                    partyMembers += 1
-                }
-                @inline(__always) func count(
-                    _ group: inout (members: Int32, known: Int32), _ known: Bool, _ member: Bool
-                ) {
-                    if known {
-                        group.known += 1
-                        if member { group.members += 1 }
-                    }
-                }
-                count(&elderly, born != Int32.min, born <= rules.elderlyBornBy)
-                count(&rural, household != 0, household == 1)
-                count(&bachelorOrAbove, education != 0, education == 10 || education == 20)
-                count(&leagueMembers, status != 0, status == 3)
-            }
-        }
 
         init() { leafOfCode = [] }
 
@@ -181,40 +221,11 @@ public enum RegionAggregation {
         }
 
         /// The counts of every leaf, in the order of `codes`.
-        var counts: [RegionStatistics] {
-            zip(codes, tallies).map { code, tally in
-                var counts = RegionStatistics(code: code, level: RegionTable.level(of: code))
-                counts.registered = Int64(tally.registered)
-                counts.newRegistrations = Int64(tally.newRegistrations)
-                counts.active = Int64(tally.active)
-                counts.partyMembers = Int64(tally.partyMembers)
-                counts.politicalStatusUnknown = Int64(tally.politicalStatusUnknown)
-                counts.totalHours.hundredths = tally.hours
-                counts.elderly = GroupCount(members: Int64(tally.elderly.members), known: Int64(tally.elderly.known))
-                counts.rural = GroupCount(members: Int64(tally.rural.members), known: Int64(tally.rural.known))
-                counts.bachelorOrAbove = GroupCount(
-                    members: Int64(tally.bachelorOrAbove.members), known: Int64(tally.bachelorOrAbove.known))
-                counts.leagueMembers = GroupCount(
-                    members: Int64(tally.leagueMembers.members), known: Int64(tally.leagueMembers.known))
-                return counts
-            }
-        }
+        var counts: [RegionStatistics] { zip(codes, tallies).map { code, tally in tally.statistics(code: code) } }
 
         /// Adds the counts of `other` (of other registrations) to these.
         mutating func merge(_ other: LeafCounts) {
-            for (code, tally) in zip(other.codes, other.tallies) {
-                let leaf = leaf(adding: code)
-                tallies[leaf].hours += tally.hours
-                tallies[leaf].registered += tally.registered
-                tallies[leaf].newRegistrations += tally.newRegistrations
-                tallies[leaf].active += tally.active
-                tallies[leaf].partyMembers += tally.partyMembers
-                tallies[leaf].politicalStatusUnknown += tally.politicalStatusUnknown
-                for path in [\Tally.elderly, \Tally.rural, \Tally.bachelorOrAbove, \Tally.leagueMembers] {
-                    tallies[leaf][keyPath: path].members += tally[keyPath: path].members
-                    tallies[leaf][keyPath: path].known += tally[keyPath: path].known
-                }
-            }
+            for (code, tally) in zip(other.codes, other.tallies) { tallies[leaf(adding: code)].add(tally) }
             several += other.several
         }
     }
@@ -223,28 +234,5 @@ public enum RegionAggregation {
     /// same month and day `years` earlier, or February 28 when that year has no February 29.
     static func latestBirthDay(ofAge years: Int, on day: CivilDate) -> Int32 {
         day.sameDay(yearsEarlier: years)?.daysSinceEpoch ?? Int32.min
-    }
-}
-
-extension RegionStatistics {
-    /// Counts one more registered person, with the attributes the store keeps for them.
-    @inline(__always)
-    fileprivate mutating func countRegistered(
-        person: Int, of store: RegistrationStore, _ rules: RegionAggregation.CountingRules
-    ) {
-        let status = store.politicalStatus[person]
-        let born = store.birthDate[person]
-        let household = store.household[person]
-        let education = store.education[person]
-        registered += 1
-        if status == 0 {
-            politicalStatusUnknown += 1
-        } else if rules.isParty[Int(status)] {
-            partyMembers += 1
-        }
-        elderly.count(known: born != Int32.min, member: born <= rules.elderlyBornBy)
-        rural.count(known: household != 0, member: household == 1)
-        bachelorOrAbove.count(known: education != 0, member: education == 10 || education == 20)
-        leagueMembers.count(known: status != 0, member: status == 3)
     }
 }

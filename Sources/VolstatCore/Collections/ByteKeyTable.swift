@@ -39,8 +39,8 @@ public final class ByteKeyTable {
 
     static let inlineLength = 16
 
-    /// Owns the slots, which lookups read through `slots` (its address and size).
-    private var memory: ZeroedArray<Slot>
+    /// Owns the slots, which lookups read through `slots` (its memory).
+    private var memory: ZeroedArray<Slot> { didSet { slots = memory.unsafeBuffer } }
     private var slots: UnsafeMutableBufferPointer<Slot>
     private var arena: [UInt8] = []
     public private(set) var count = 0
@@ -49,14 +49,8 @@ public final class ByteKeyTable {
     /// Sized (see `LinearProbing`) to hold `capacity` keys without growing.
     public init(capacity: Int = 1024, seed: UInt64 = 0x5851_F42D_4C95_7F2D) {
         memory = ZeroedArray(count: LinearProbing.size(for: capacity))
-        slots = UnsafeMutableBufferPointer(start: memory.unsafeBaseAddress, count: memory.count)
+        slots = memory.unsafeBuffer
         self.seed = seed
-    }
-
-    /// Makes `new` the table's slots (the old ones are freed when nothing else holds them).
-    private func replaceSlots(with new: ZeroedArray<Slot>) {
-        memory = new
-        slots = UnsafeMutableBufferPointer(start: new.unsafeBaseAddress, count: new.count)
     }
 
     /// The slot a hash's probe starts at: its low 48 bits scaled to the size (the high 16 are the
@@ -225,7 +219,7 @@ public final class ByteKeyTable {
         for slot in slots where slot.tag != 0 && !remove(slot.value) {
             withKey(of: slot) { _ = rebuilt.update(slot.value, for: $0) }
         }
-        replaceSlots(with: rebuilt.memory)
+        memory = rebuilt.memory
         arena = rebuilt.arena
         count = rebuilt.count
     }
@@ -256,7 +250,7 @@ public final class ByteKeyTable {
     /// Places every entry again by its hash in a table of `size` slots (the keys are not copied).
     private func rebuild(size: Int) {
         let old = memory
-        replaceSlots(with: ZeroedArray(count: size))
+        memory = ZeroedArray(count: size)
         for slot in old where slot.tag != 0 {
             let hash = withKey(of: slot) { ByteHash.hash($0, seed: seed) }
             var index = Self.home(hash, size: size)

@@ -11,7 +11,7 @@ import CSystemShims
 public final class PersonIndex {
     /// Owns the slots: 0 for an empty one; else the tag in the high 32 bits and the index + 1 in
     /// the low 32. Lookups read them through `slots` (its address and size).
-    private var memory: ZeroedArray<UInt64>
+    private var memory: ZeroedArray<UInt64> { didSet { slots = memory.unsafeBuffer } }
     private var slots: UnsafeMutableBufferPointer<UInt64>
     /// The key of each person, by index: `count` of them in room for `keys.count`.
     private var keys: UnsafeMutableBufferPointer<PersonKey>
@@ -20,7 +20,7 @@ public final class PersonIndex {
     /// Sized (see `LinearProbing`) to hold `capacity` persons without growing.
     public init(capacity: Int = 1024) {
         memory = ZeroedArray(count: LinearProbing.size(for: capacity))
-        slots = UnsafeMutableBufferPointer(start: memory.unsafeBaseAddress, count: memory.count)
+        slots = memory.unsafeBuffer
         keys = .allocate(capacity: max(capacity, 16))
     }
 
@@ -101,7 +101,6 @@ public final class PersonIndex {
 
     private func rebuild(size: Int) {
         memory = ZeroedArray(count: size)
-        slots = UnsafeMutableBufferPointer(start: memory.unsafeBaseAddress, count: size)
         for index in 0..<count {
             let key = keys[index]
             var slot = Self.home(key, size: size)
@@ -138,7 +137,7 @@ public final class FingerprintTable {
     }
 
     /// Owns the slots, which lookups read through `slots` (its address and size).
-    private var memory: ZeroedArray<Slot>
+    private var memory: ZeroedArray<Slot> { didSet { slots = memory.unsafeBuffer } }
     private var slots: UnsafeMutableBufferPointer<Slot>
     public private(set) var count = 0
     public let seed: UInt64
@@ -147,7 +146,7 @@ public final class FingerprintTable {
     /// 480 MB instead of the 768 MB of the next power of two.
     public init(capacity: Int = 1024, seed: UInt64) {
         memory = ZeroedArray(count: LinearProbing.size(for: capacity))
-        slots = UnsafeMutableBufferPointer(start: memory.unsafeBaseAddress, count: memory.count)
+        slots = memory.unsafeBuffer
         self.seed = seed
     }
 
@@ -226,7 +225,6 @@ public final class FingerprintTable {
     private func rebuild(size: Int, dropping remove: (Int32) -> Bool) {
         let old = memory
         memory = ZeroedArray(count: size)
-        slots = UnsafeMutableBufferPointer(start: memory.unsafeBaseAddress, count: size)
         count = 0
         for slot in old where slot.fingerprint != 0 && !remove(slot.value) {
             var index = LinearProbing.home(slot.fingerprint, size: size)

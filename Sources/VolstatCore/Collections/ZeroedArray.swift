@@ -26,10 +26,12 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
         storage.base.update(from: other.storage.base, count: Swift.min(count, other.count))
     }
 
-    /// The first element's address, for an owner that keeps the array to itself and never copies
-    /// it: valid while the array lives, and writes through it bypass copy-on-write. The hash
-    /// tables read their slots through it, so that a lookup costs no reference counting.
-    public var unsafeBaseAddress: UnsafeMutablePointer<Element> { storage.base }
+    /// The elements' memory, for an owner that keeps the array to itself and never copies it:
+    /// valid while the array lives, and writes through it bypass copy-on-write. The hash tables
+    /// read their slots through it, so that a lookup costs no reference counting.
+    public var unsafeBuffer: UnsafeMutableBufferPointer<Element> {
+        UnsafeMutableBufferPointer(start: storage.base, count: storage.count)
+    }
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { storage.count }
