@@ -82,13 +82,90 @@ struct CollectionsTests {
         let table = FingerprintTable(seed: 42)
         let prints = (0..<20_000).map { index in withBytes("SR\(index)") { table.fingerprint($0) } }
         #expect(Set(prints).count == prints.count)
-        for (index, print) in prints.enumerated() { table.update(Int32(index % 3), for: print) }
-        #expect(table.value(for: prints[4]) == 1)
-        table.removeAll { $0 == 1 }
-        #expect(table.value(for: prints[4]) == nil)
-        #expect(table.value(for: prints[3]) == 0)
+        for (index, print) in prints.enumerated() { #expect(table.insert(print, file: Int32(index % 3))) }
+        #expect(table.count == 20_000)
+        #expect(!table.insert(prints[4], file: 2))
+        table.forget(file: 1)
+        #expect(!table.contains(prints[4]) && table.contains(prints[3]) && table.contains(prints[5]))
+        #expect(table.count == 20_000 - prints.indices.filter { $0 % 3 == 1 }.count)
         #expect(withBytes("SR3") { table.fingerprint($0) } == prints[3])
         #expect(withBytes("SR3") { FingerprintTable(seed: 43).fingerprint($0) } != prints[3])
+    }
+
+    @Test("fingerprint table keeps the first file of an id, so forgetting a later file keeps it")
+    func fingerprintFirstFile() {
+        let table = FingerprintTable(seed: 1)
+        #expect(table.insert(77, file: 0))
+        let (found, slot) = table.lookup(77)
+        #expect(found && slot >= 0)
+        #expect(!table.insert(77, file: 1))
+        #expect(table.insert(78, file: 1))
+        table.forget(file: 1)
+        #expect(table.contains(77) && !table.contains(78) && table.count == 1)
+        table.forget(file: 0)
+        #expect(!table.contains(77) && table.count == 0)
+    }
+
+    @Test("fingerprint table grows from small to large, keeping full 64-bit fingerprints apart")
+    func fingerprintGrowth() {
+        let table = FingerprintTable(capacity: 16, seed: 5)
+        var generator = SplitMix(seed: 9)
+        let prints = (0..<300_000).map { _ in generator.next() }
+        for print in prints { table.insert(print, file: 0) }
+        #expect(table.count == prints.count)
+        #expect(prints.allSatisfy { table.contains($0) })
+        #expect(prints.prefix(1_000).allSatisfy { !table.contains($0 ^ 1) })
+        table.reserve(3_000_000)
+        #expect(table.count == prints.count && prints.allSatisfy { table.contains($0) })
+    }
+
+    @Test("fingerprint table rebuilds entries at both ends and in the overflow buckets exactly")
+    func fingerprintEdges() {
+        let table = FingerprintTable(capacity: 16, seed: 5)
+        // Crowded at the top (their homes are the last buckets, so many spill into the overflow
+        // ones) and at the bottom: high bytes 255 and 0.
+        let top = (0..<150).map { UInt64.max - UInt64($0) << 20 }
+        let bottom = (0..<150).map { UInt64($0) << 20 | 1 }
+        for print in top + bottom { #expect(table.insert(print, file: 0)) }
+        // Same low 56 bits, high byte one off: a different id in a bucket about 34 further.
+        #expect(top.allSatisfy { !table.contains($0 ^ (1 << 56)) })
+        #expect(bottom.allSatisfy { !table.contains($0 | (1 << 56)) })
+        table.reserve(1_000_000)
+        #expect(table.count == 300 && (top + bottom).allSatisfy { table.contains($0) })
+        #expect(top.allSatisfy { !table.contains($0 ^ (1 << 56)) })
+    }
+
+    @Test("fingerprint table tells 300 files apart, renumbering after 254")
+    func fingerprintGenerations() {
+        let table = FingerprintTable(seed: 3)
+        func print(_ file: Int, _ row: Int) -> UInt64 { UInt64(file * 1_000 + row) &* 0x9E37_79B9_7F4A_7C15 }
+        for file in 0..<300 {
+            for row in 0..<10 { table.insert(print(file, row), file: Int32(file)) }
+        }
+        #expect(table.count == 3_000)
+        table.forget(file: 299)
+        table.forget(file: 260)
+        #expect(table.count == 2_980)
+        // Renumbered: files before the 255th can no longer be told apart, so this forgets nothing.
+        table.forget(file: 100)
+        #expect(table.count == 2_980)
+        for file in 0..<300 {
+            let kept = file != 299 && file != 260
+            #expect((0..<10).allSatisfy { table.contains(print(file, $0)) == kept })
+        }
+    }
+}
+
+/// A small deterministic generator of uniformly random words for the tests.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
 
@@ -101,7 +178,7 @@ struct ReserveTests {
         let persons = PersonIndex(capacity: 4)
         for index in 0..<1_000 {
             withBytes("V\(index)") { _ = keys.update(Int32(index), for: $0) }
-            prints.update(Int32(index), for: withBytes("R\(index)") { prints.fingerprint($0) })
+            prints.insert(withBytes("R\(index)") { prints.fingerprint($0) }, file: Int32(index))
             _ = persons.insert(PersonKey(high: UInt64(index), low: UInt64(index) &* 0x9E37_79B9))
         }
         keys.reserve(100_000)
@@ -113,11 +190,13 @@ struct ReserveTests {
             }
             #expect(probe == Int32(index))
             let print = withBytes("R\(index)") { FingerprintTable.fingerprint($0, seed: prints.seed) }
-            #expect(prints.value(for: print) == Int32(index))
+            #expect(prints.contains(print))
             #expect(
                 persons.index(of: PersonKey(high: UInt64(index), low: UInt64(index) &* 0x9E37_79B9)) == Int32(index))
         }
         #expect(keys.count == 1_000 && prints.count == 1_000 && persons.count == 1_000)
+        prints.forget(file: 999)
+        #expect(prints.count == 999 && !prints.contains(withBytes("R999") { prints.fingerprint($0) }))
     }
 
     @Test(

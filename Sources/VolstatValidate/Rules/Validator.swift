@@ -23,7 +23,7 @@ public final class Validator {
     private var firstRegistrationOfPerson: [Int32] = []
     private var nextRegistrationOfPerson: [Int32] = []
     private var platformOfRegistration: [Int32] = []
-    /// Service record id fingerprints -> the ordinal of the file they were first seen in.
+    /// Fingerprints of the record ids seen, each with the file that added it first.
     private let serviceRecordIDs: FingerprintTable
     private let placementIDs: FingerprintTable
     private let orderIDs: FingerprintTable
@@ -300,7 +300,7 @@ public final class Validator {
         var recordSlot: Int?
         if let recordID, !checks.hasError {
             let found = serviceRecordIDs.lookup(recordID)
-            if found.value != nil {
+            if found.found {
                 let text = row.value(ServiceRecordField.recordID).map(FieldText.display) ?? ""
                 checks.add(
                     .recordDuplicate, field: ServiceRecordField.recordID,
@@ -313,9 +313,9 @@ public final class Validator {
             return nil
         }
         if let recordSlot {
-            serviceRecordIDs.insert(file, for: recordID, at: recordSlot)
+            serviceRecordIDs.insert(recordID, file: file, at: recordSlot)
         } else {
-            serviceRecordIDs.update(file, for: recordID)
+            serviceRecordIDs.insert(recordID, file: file)
         }
         return ServiceFacts(
             registration: registration, startedAt: started.date, hours: hours, verified: verified,
@@ -347,14 +347,14 @@ public final class Validator {
         let political = checks.code(
             PlacementField.politicalStatus, rule: .politicalStatusUnknown, table: .politicalStatus)
         let rating = checks.code(PlacementField.rating, rule: .ratingUnknown, table: .rating)
-        if let placementID, !checks.hasError, placementIDs.value(for: placementID) != nil {
+        if let placementID, !checks.hasError, placementIDs.contains(placementID) {
             let text = row.value(PlacementField.placementID).map(FieldText.display) ?? ""
             checks.add(
                 .recordDuplicate, field: PlacementField.placementID,
                 "placement_id '\(text)' was seen before; the first is kept", value: text)
         }
         guard conclude(row, findings: checks.findings), let placementID, let region, stage > 0 else { return nil }
-        placementIDs.update(file, for: placementID)
+        placementIDs.insert(placementID, file: file)
         return PlacementFacts(
             serviceUnit: RegionTable.serviceUnit(of: region), stage: stage, specialProgramme: programme,
             postLevel: postLevel, endDate: end?.date, outcome: outcome, degree: degree, politicalStatus: political,
@@ -380,14 +380,14 @@ public final class Validator {
             steps.append(moment)
         }
         let region = checks.region(OrderField.regionCode, required: false)
-        if let orderID, !checks.hasError, orderIDs.value(for: orderID) != nil {
+        if let orderID, !checks.hasError, orderIDs.contains(orderID) {
             let text = row.value(OrderField.orderID).map(FieldText.display) ?? ""
             checks.add(
                 .recordDuplicate, field: OrderField.orderID, "order_id '\(text)' was seen before; the first is kept",
                 value: text)
         }
         guard conclude(row, findings: checks.findings), let orderID, let requested else { return nil }
-        orderIDs.update(file, for: orderID)
+        orderIDs.insert(orderID, file: file)
         return OrderFacts(
             region: region, requestedAt: requested, reviewedAt: steps[0], dispatchedAt: steps[1], acceptedAt: steps[2],
             completedAt: steps[3], ratedAt: steps[4])
@@ -470,9 +470,9 @@ public final class Validator {
                 nextRegistrationOfPerson[index] = -1
             }
         }
-        serviceRecordIDs.removeAll { $0 == file }
-        placementIDs.removeAll { $0 == file }
-        orderIDs.removeAll { $0 == file }
+        serviceRecordIDs.forget(file: file)
+        placementIDs.forget(file: file)
+        orderIDs.forget(file: file)
     }
 
     private func checkIdentity(_ identity: IdentityCheck?, into checks: inout RowChecks) -> PersonKey? {
