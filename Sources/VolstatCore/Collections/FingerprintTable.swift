@@ -29,9 +29,11 @@ public final class FingerprintTable {
     /// How many buckets beyond its home an entry may be placed; a fuller walk grows the table.
     static let maximumSpill = 32
     static let bucketSize = 8
-    /// At least this many home buckets, so that a bucket tells the fingerprint's high 8 bits:
-    /// one more in those bits moves the home by more buckets than an entry can spill.
-    static let minimumBuckets = 256 * (maximumSpill + 2)
+    /// At least this many home buckets: more than 256 × (`maximumSpill` + 2), so that a bucket
+    /// tells the fingerprint's high 8 bits (one more in them moves the home by more buckets than
+    /// an entry can spill), and a table of at least 1 MiB, which is mapped page-aligned, so
+    /// that every bucket is one cache line.
+    static let minimumBuckets = 16_384
 
     /// The generation in an entry's low byte of each file since the last renumbering (1 stands
     /// for every file before it), and the next one to give.
@@ -142,7 +144,8 @@ public final class FingerprintTable {
         return lastGeneration
     }
 
-    /// Forgets the ids `file` added (one of the last 254 files to add any).
+    /// Forgets the ids `file` added, if it added them since the last renumbering (which merges
+    /// the files before it every 254 files; only the file being read is ever forgotten).
     public func forget(file: Int32) {
         guard let generation = generations[file] else { return }
         rebuild(buckets: bucketCount, dropping: generation)
@@ -182,7 +185,7 @@ public final class FingerprintTable {
 
     /// The entries placed in `buckets` home buckets; nil when one of them would spill too far.
     private func rebuilt(buckets: Int, dropping dropped: UInt64?) -> (ZeroedArray<UInt64>, Int, Int)? {
-        assert(buckets >= Self.minimumBuckets, "a bucket must tell the fingerprint's high 8 bits")
+        assert(buckets >= 256 * (Self.maximumSpill + 2), "a bucket must tell the fingerprint's high 8 bits")
         var larger = ZeroedArray<UInt64>(count: (buckets + Self.maximumSpill) * Self.bucketSize)
         var placed = 0
         let fits = larger.withUnsafeMutableBufferPointer { target in
