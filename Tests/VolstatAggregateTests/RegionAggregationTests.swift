@@ -107,10 +107,10 @@ struct RegionAggregationTests {
         discarded.commit(into: &store, period: period)
         pending.commit(into: &store, period: period)
         // 750 of the 1,000 records are in 2022: 15 per registration, 1 hour each.
-        #expect(store.hours.allSatisfy { $0 == 1_500 })
-        #expect(store.active.allSatisfy { $0 })
+        #expect(store.registrations.allSatisfy { $0.hours == 1_500 })
+        #expect(store.registrations.allSatisfy { $0.active })
         let bits = UInt64(1) << UInt64(2021 - RegistrationStore.firstYear) | UInt64(1) << UInt64(2022 - 2000)
-        #expect(store.activeYears.allSatisfy { $0 == bits })
+        #expect(store.registrations.allSatisfy { $0.activeYears == bits })
     }
 
     @Test(
@@ -142,7 +142,7 @@ struct RegionAggregationTests {
         store.rollBack(to: checkpoint)
         #expect(store.registrationCount == 1)
         #expect(store.personCount == 1)
-        #expect(store.registrationsOfPerson == [1])
+        #expect(store.persons.map(\.registrations) == [1])
     }
 
     /// A store of `registrations` random registrations of about a third as many persons (so that
@@ -195,23 +195,23 @@ struct RegionAggregationTests {
             var active: [RegionCode: Set<Int32>] = [:]
             var hours: [RegionCode: Int64] = [:]
             for index in 0..<store.registrationCount {
-                let person = store.personOfRegistration[index]
-                let day = store.registeredAt[index]
-                let counted = day <= end && !store.deregistered[index]
-                for code in RegionTable.rollUp(store.region[index]) {
-                    hours[code, default: 0] += store.hours[index]
+                let person = store.registrations[index].person
+                let day = store.registrations[index].registeredAt
+                let counted = day <= end && !store.registrations[index].deregistered
+                for code in RegionTable.rollUp(store.registrations[index].region) {
+                    hours[code, default: 0] += store.registrations[index].hours
                     if counted { registered[code, default: []].insert(person) }
                     if counted && day >= yearStart { new[code, default: []].insert(person) }
-                    if store.active[index] { active[code, default: []].insert(person) }
+                    if store.registrations[index].active { active[code, default: []].insert(person) }
                 }
             }
             #expect(Set(rows.map(\.code)) == Set(hours.keys))
             for row in rows {
                 let persons = registered[row.code] ?? []
-                let status = persons.map { store.politicalStatus[Int($0)] }
-                let born = persons.map { store.birthDate[Int($0)] }.filter { $0 != Int32.min }
-                let education = persons.map { store.education[Int($0)] }.filter { $0 != 0 }
-                let household = persons.map { store.household[Int($0)] }.filter { $0 != 0 }
+                let status = persons.map { store.persons[Int($0)].politicalStatus }
+                let born = persons.map { store.persons[Int($0)].birthDate }.filter { $0 != Int32.min }
+                let education = persons.map { store.persons[Int($0)].education }.filter { $0 != 0 }
+                let household = persons.map { store.persons[Int($0)].household }.filter { $0 != 0 }
                 #expect(row.registered == Int64(persons.count), "\(row.code)")
                 #expect(row.newRegistrations == Int64(new[row.code]?.count ?? 0))
                 #expect(row.active == Int64(active[row.code]?.count ?? 0))
@@ -247,10 +247,10 @@ struct RegionAggregationTests {
             var cohort: [Int32: Int32] = [:]
             var years: [Int32: UInt64] = [:]
             for index in 0..<store.registrationCount {
-                let person = store.personOfRegistration[index]
-                years[person, default: 0] |= store.activeYears[index]
-                let day = store.registeredAt[index]
-                if day <= asOf.daysSinceEpoch && !store.deregistered[index] {
+                let person = store.registrations[index].person
+                years[person, default: 0] |= store.registrations[index].activeYears
+                let day = store.registrations[index].registeredAt
+                if day <= asOf.daysSinceEpoch && !store.registrations[index].deregistered {
                     cohort[person] = min(cohort[person] ?? Int32.max, day)
                 }
             }

@@ -1,65 +1,67 @@
 import CSystemShims
 public import VolstatCore
 
-/// The per-person and per-registration state the statistics need, in flat arrays (structure of
-/// arrays): one entry per accepted registration row, one per distinct person.
+/// The per-person and per-registration state the statistics need: one `Registration` per
+/// accepted registration row and one `Person` per distinct person, in two arrays.
 ///
 /// This is the only state of the aggregate stage that grows with the number of volunteers:
-/// 30 bytes per registration and 11 per person. Service records are folded into their
-/// registration's hours and activity as they arrive, so they cost nothing per record.
+/// 32 bytes per registration and 12 per person. Service records are folded into their
+/// registration's hours and activity as they arrive, so they cost nothing per record. Two arrays
+/// of records rather than one per field: a registration is two appends, not twelve (each one a
+/// uniqueness and a capacity check, and a stream of its own), and the roll-up reads what it
+/// needs of a registration from one cache line.
 public struct RegistrationStore: Sendable {
-    public private(set) var personOfRegistration: [Int32] = []
-    public private(set) var region: [RegionCode] = []
-    public private(set) var registeredAt: [Int32] = []
-    public private(set) var deregistered: [Bool] = []
-    /// Verified hours in the period, in hundredths, per registration.
-    public private(set) var hours: [Int64] = []
-    /// Whether the registration has at least one verified record in the period.
-    public private(set) var active: [Bool] = []
-    /// The years (bit `year - 2000`) in which the registration has a verified record, up to as_of.
-    public private(set) var activeYears: [UInt64] = []
+    /// One accepted registration.
+    public struct Registration: Sendable, Equatable {
+        /// Verified hours in the period, in hundredths.
+        public var hours: Int64 = 0
+        /// The years (bit `year - 2000`) in which the registration has a verified record, up to as_of.
+        public var activeYears: UInt64 = 0
+        public var person: Int32
+        public var region: RegionCode
+        /// Days since 1970.
+        public var registeredAt: Int32
+        public var deregistered: Bool
+        /// Whether the registration has at least one verified record in the period.
+        public var active = false
+    }
 
-    /// Attributes of each person's first accepted registration (0 = unknown).
-    public private(set) var politicalStatus: [UInt8] = []
-    public private(set) var education: [UInt8] = []
-    public private(set) var household: [UInt8] = []
-    /// Birth date as days since 1970, `Int32.min` when unknown.
-    public private(set) var birthDate: [Int32] = []
-    /// How many registrations each person has (more than one needs de-duplication per region).
-    /// 32 bits, like the registrations' numbers, so that the count cannot wrap.
-    public private(set) var registrationsOfPerson: [UInt32] = []
+    /// One distinct person: the attributes of their first accepted registration (0 = unknown).
+    public struct Person: Sendable, Equatable {
+        /// Birth date as days since 1970, `Int32.min` when unknown.
+        public var birthDate: Int32
+        /// How many registrations the person has (more than one needs de-duplication per region).
+        /// 32 bits, like the registrations' numbers, so that the count cannot wrap.
+        public var registrations: UInt32 = 1
+        public var politicalStatus: UInt8
+        public var education: UInt8
+        public var household: UInt8
+    }
+
+    public private(set) var registrations: [Registration] = []
+    public private(set) var persons: [Person] = []
 
     public init() {}
 
-    public var registrationCount: Int { region.count }
-    public var personCount: Int { politicalStatus.count }
+    public var registrationCount: Int { registrations.count }
+    public var personCount: Int { persons.count }
 
     /// Whether a registration counts as registered on `end` (days since 1970): dated on or
     /// before it and not deregistered.
     @inline(__always)
     public func isCounted(_ registration: Int, through end: Int32) -> Bool {
-        registeredAt[registration] <= end && !deregistered[registration]
+        registrations[registration].registeredAt <= end && !registrations[registration].deregistered
     }
 
     /// Whether a person has more than one registration (and needs de-duplication per region).
     @inline(__always)
-    public func hasSeveralRegistrations(_ person: Int) -> Bool { registrationsOfPerson[person] > 1 }
+    public func hasSeveralRegistrations(_ person: Int) -> Bool { persons[person].registrations > 1 }
 
     /// Makes room for `registrations` registrations and as many persons in all, so that the
     /// arrays do not grow (and copy themselves) on the way there.
-    public mutating func reserve(registrations: Int) {
-        personOfRegistration.reserveCapacity(registrations)
-        region.reserveCapacity(registrations)
-        registeredAt.reserveCapacity(registrations)
-        deregistered.reserveCapacity(registrations)
-        hours.reserveCapacity(registrations)
-        active.reserveCapacity(registrations)
-        activeYears.reserveCapacity(registrations)
-        politicalStatus.reserveCapacity(registrations)
-        education.reserveCapacity(registrations)
-        household.reserveCapacity(registrations)
-        birthDate.reserveCapacity(registrations)
-        registrationsOfPerson.reserveCapacity(registrations)
+    public mutating func reserve(registrations count: Int) {
+        registrations.reserveCapacity(count)
+        persons.reserveCapacity(count)
     }
 
     /// The first year a year bit stands for.
@@ -67,34 +69,32 @@ public struct RegistrationStore: Sendable {
 
     /// Adds an accepted registration; its index must be the next one (the validator assigns them).
     public mutating func add(_ facts: VolunteerFacts) {
-        precondition(Int(facts.registration) == region.count, "registrations must arrive in index order")
+        precondition(Int(facts.registration) == registrations.count, "registrations must arrive in index order")
         let person = facts.person
-        if Int(person) == politicalStatus.count {
-            politicalStatus.append(facts.politicalStatus)
-            education.append(facts.education)
-            household.append(facts.household)
-            birthDate.append(facts.birthDate?.daysSinceEpoch ?? Int32.min)
-            registrationsOfPerson.append(1)
+        if Int(person) == persons.count {
+            persons.append(
+                Person(
+                    birthDate: facts.birthDate?.daysSinceEpoch ?? Int32.min, politicalStatus: facts.politicalStatus,
+                    education: facts.education, household: facts.household))
         } else {
-            precondition(Int(person) < politicalStatus.count, "persons must arrive in index order")
-            registrationsOfPerson[Int(person)] &+= 1
+            precondition(Int(person) < persons.count, "persons must arrive in index order")
+            persons[Int(person)].registrations &+= 1
         }
-        personOfRegistration.append(person)
-        region.append(facts.region)
-        registeredAt.append(facts.registeredAt.daysSinceEpoch)
-        deregistered.append(facts.deregistered)
-        hours.append(0)
-        active.append(false)
-        activeYears.append(0)
+        registrations.append(
+            Registration(
+                person: person, region: facts.region, registeredAt: facts.registeredAt.daysSinceEpoch,
+                deregistered: facts.deregistered))
     }
 
     /// Adds a file's delta of hours and activity (indexes beyond the store are ignored).
     public mutating func add(_ delta: PendingServiceRecords) {
-        for index in 0..<min(delta.entries.count, hours.count) where delta.entries[index].touched {
-            let entry = delta.entries[index]
-            hours[index] += entry.hours
-            if entry.active { active[index] = true }
-            activeYears[index] |= entry.years
+        registrations.withUnsafeMutableBufferPointer { registrations in
+            for index in 0..<min(delta.entries.count, registrations.count) where delta.entries[index].touched {
+                let entry = delta.entries[index]
+                registrations[index].hours += entry.hours
+                if entry.active { registrations[index].active = true }
+                registrations[index].activeYears |= entry.years
+            }
         }
     }
 
@@ -104,30 +104,16 @@ public struct RegistrationStore: Sendable {
         var persons: Int
     }
 
-    public var checkpoint: Checkpoint { Checkpoint(registrations: region.count, persons: politicalStatus.count) }
+    public var checkpoint: Checkpoint { Checkpoint(registrations: registrations.count, persons: persons.count) }
 
     /// Removes every registration and person added since `checkpoint`.
     public mutating func rollBack(to checkpoint: Checkpoint) {
-        for index in checkpoint.registrations..<region.count {
-            let person = Int(personOfRegistration[index])
-            if person < checkpoint.persons { registrationsOfPerson[person] &-= 1 }
+        for index in checkpoint.registrations..<registrations.count {
+            let person = Int(registrations[index].person)
+            if person < checkpoint.persons { persons[person].registrations &-= 1 }
         }
-        let registrations = checkpoint.registrations...
-        personOfRegistration.removeSubrange(registrations)
-        region.removeSubrange(registrations)
-        registeredAt.removeSubrange(registrations)
-        deregistered.removeSubrange(registrations)
-        hours.removeSubrange(registrations)
-        active.removeSubrange(registrations)
-        activeYears.removeSubrange(registrations)
-        if checkpoint.persons < politicalStatus.count {
-            let persons = checkpoint.persons...
-            politicalStatus.removeSubrange(persons)
-            education.removeSubrange(persons)
-            household.removeSubrange(persons)
-            birthDate.removeSubrange(persons)
-            registrationsOfPerson.removeSubrange(persons)
-        }
+        registrations.removeSubrange(checkpoint.registrations...)
+        if checkpoint.persons < persons.count { persons.removeSubrange(checkpoint.persons...) }
     }
 }
 

@@ -45,11 +45,11 @@ public enum RegionAggregation {
         var seenActive = Set<UInt64>()
         for index in leaves.several {
             let index = Int(index)
-            let person = Int(store.personOfRegistration[index])
+            let person = Int(store.registrations[index].person)
             let counted = store.isCounted(index, through: rules.end)
-            let isNew = counted && store.registeredAt[index] >= rules.yearStart
-            let active = store.active[index]
-            for group in groupsOfLeaf[leaves.leaf(of: store.region[index])] {
+            let isNew = counted && store.registrations[index].registeredAt >= rules.yearStart
+            let active = store.registrations[index].active
+            for group in groupsOfLeaf[leaves.leaf(of: store.registrations[index].region)] {
                 let key = UInt64(UInt32(group)) << 32 | UInt64(UInt32(person))
                 if counted && seenRegistered.insert(key).inserted {
                     groupTallies[group].countRegistered(person: person, of: store, rules)
@@ -108,10 +108,10 @@ public enum RegionAggregation {
         /// Counts one more registered person, with the attributes the store keeps for them.
         @inline(__always)
         mutating func countRegistered(person: Int, of store: RegistrationStore, _ rules: CountingRules) {
-            let status = store.politicalStatus[person]
-            let born = store.birthDate[person]
-            let household = store.household[person]
-            let education = store.education[person]
+            let status = store.persons[person].politicalStatus
+            let born = store.persons[person].birthDate
+            let household = store.persons[person].household
+            let education = store.persons[person].education
             registered += 1
             if status == 0 {
                 politicalStatusUnknown += 1
@@ -182,18 +182,20 @@ public enum RegionAggregation {
         init(_ store: RegistrationStore, _ range: Range<Int>, _ rules: CountingRules) {
             leafOfCode = [Int32](repeating: -1, count: 1_000_000)
             for index in range {
-                let person = Int(store.personOfRegistration[index])
-                let leaf = leaf(adding: store.region[index])
-                tallies[leaf].hours += store.hours[index]
+                let person = Int(store.registrations[index].person)
+                let leaf = leaf(adding: store.registrations[index].region)
+                tallies[leaf].hours += store.registrations[index].hours
                 guard !store.hasSeveralRegistrations(person) else {
                     several.append(Int32(index))
                     continue
                 }
                 if store.isCounted(index, through: rules.end) {
                     tallies[leaf].countRegistered(person: person, of: store, rules)
-                    if store.registeredAt[index] >= rules.yearStart { tallies[leaf].newRegistrations += 1 }
+                    if store.registrations[index].registeredAt >= rules.yearStart {
+                        tallies[leaf].newRegistrations += 1
+                    }
                 }
-                if store.active[index] { tallies[leaf].active += 1 }
+                if store.registrations[index].active { tallies[leaf].active += 1 }
             }
         }
 

@@ -28,15 +28,15 @@ public enum Retention {
         var earliest = Int32.max
         /// The day a registration counts from as a cohort day: its date when counted, else never.
         func cohortDay(_ registration: Int) -> Int32 {
-            store.isCounted(registration, through: end) ? store.registeredAt[registration] : Int32.max
+            store.isCounted(registration, through: end) ? store.registrations[registration].registeredAt : Int32.max
         }
         func merge(_ entry: inout (cohort: Int32, years: UInt64), _ registration: Int) {
             entry.cohort = min(entry.cohort, cohortDay(registration))
-            entry.years |= store.activeYears[registration]
+            entry.years |= store.registrations[registration].activeYears
         }
         for index in 0..<store.registrationCount {
             earliest = min(earliest, cohortDay(index))
-            let person = store.personOfRegistration[index]
+            let person = store.registrations[index].person
             guard store.hasSeveralRegistrations(Int(person)) else { continue }
             merge(&several[person, default: (Int32.max, 0)], index)
         }
@@ -70,8 +70,8 @@ public enum Retention {
             }
         }
         for index in 0..<store.registrationCount
-        where !store.hasSeveralRegistrations(Int(store.personOfRegistration[index])) {
-            count(cohort: cohortDay(index), years: store.activeYears[index])
+        where !store.hasSeveralRegistrations(Int(store.registrations[index].person)) {
+            count(cohort: cohortDay(index), years: store.registrations[index].activeYears)
         }
         for entry in several.values { count(cohort: entry.cohort, years: entry.years) }
         /// A count of `array` (indexed by year from `minYear`) for `year`; 0 outside the span.
