@@ -29,17 +29,17 @@ public enum RegionAggregation {
         leaves.merge(second)
         second = LeafCounts()
 
-        var groups = [RegionStatistics(code: RegionTable.national, level: .national)]
+        var groupCodes = [RegionTable.national]
         var groupOf: [RegionCode: Int] = [RegionTable.national: 0]
         let groupsOfLeaf = leaves.codes.map { leaf in
             RegionTable.rollUp(leaf).map { code in
                 if let known = groupOf[code] { return known }
-                groupOf[code] = groups.count
-                groups.append(RegionStatistics(code: code, level: RegionTable.level(of: code)))
-                return groups.count - 1
+                groupOf[code] = groupCodes.count
+                groupCodes.append(code)
+                return groupCodes.count - 1
             }
         }
-        var groupTallies = [Tally](repeating: Tally(), count: groups.count)
+        var groupTallies = [Tally](repeating: Tally(), count: groupCodes.count)
         var seenRegistered = Set<UInt64>()
         var seenNew = Set<UInt64>()
         var seenActive = Set<UInt64>()
@@ -58,12 +58,10 @@ public enum RegionAggregation {
                 if active && seenActive.insert(key).inserted { groupTallies[group].active += 1 }
             }
         }
-        for (group, tally) in groupTallies.enumerated() {
-            groups[group].addCounts(of: tally.statistics(code: groups[group].code))
+        for (leaf, tally) in leaves.tallies.enumerated() {
+            for group in groupsOfLeaf[leaf] { groupTallies[group].add(tally) }
         }
-        for (leaf, counts) in leaves.counts.enumerated() {
-            for group in groupsOfLeaf[leaf] { groups[group].addCounts(of: counts) }
-        }
+        var groups = zip(groupCodes, groupTallies).map { code, tally in tally.statistics(code: code) }
         for index in groups.indices { groups[index].population = population[groups[index].code] }
         return groups.sorted { $0.code < $1.code }
     }
@@ -174,7 +172,7 @@ public enum RegionAggregation {
         private var leafOfCode: [Int32]
         private var otherLeaves: [RegionCode: Int] = [:]
         private(set) var codes: [RegionCode] = []
-        private var tallies: [Tally] = []
+        private(set) var tallies: [Tally] = []
         private(set) var several: [Int32] = []
 
         init() { leafOfCode = [] }
@@ -221,9 +219,6 @@ public enum RegionAggregation {
             if inTable { leafOfCode[Int(code)] = Int32(leaf) } else { otherLeaves[code] = leaf }
             return leaf
         }
-
-        /// The counts of every leaf, in the order of `codes`.
-        var counts: [RegionStatistics] { zip(codes, tallies).map { code, tally in tally.statistics(code: code) } }
 
         /// Adds the counts of `other` (of other registrations) to these.
         mutating func merge(_ other: LeafCounts) {

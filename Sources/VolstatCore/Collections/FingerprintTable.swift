@@ -95,14 +95,11 @@ public final class FingerprintTable {
 
     /// Adds a fingerprint that `lookup` found absent at `slot`, with nothing added since.
     public func insert(_ fingerprint: UInt64, file: Int32, at slot: Int) {
-        guard slot >= 0, LinearProbing.hasRoom(for: count + 1, in: bucketCount * Self.bucketSize),
-            entries[slot] == 0
-        else {
+        guard slot >= 0, hasRoomForOneMore, entries[slot] == 0 else {
             insert(fingerprint, file: file)
             return
         }
-        entries[slot] = fingerprint << 8 | generation(of: file)
-        count += 1
+        store(fingerprint, file: file, at: slot)
     }
 
     /// Adds `fingerprint` for `file` unless it is in the set already (then it stays `file`'s
@@ -110,18 +107,22 @@ public final class FingerprintTable {
     @discardableResult
     public func insert(_ fingerprint: UInt64, file: Int32) -> Bool {
         while true {
-            if !LinearProbing.hasRoom(for: count + 1, in: bucketCount * Self.bucketSize) {
-                rebuild(buckets: bucketCount * 2, dropping: nil)
-            }
+            if !hasRoomForOneMore { rebuild(buckets: bucketCount * 2, dropping: nil) }
             let (found, slot) = lookup(fingerprint)
             if found { return false }
             if slot >= 0 {
-                entries[slot] = fingerprint << 8 | generation(of: file)
-                count += 1
+                store(fingerprint, file: file, at: slot)
                 return true
             }
             rebuild(buckets: bucketCount * 2, dropping: nil)
         }
+    }
+
+    private var hasRoomForOneMore: Bool { LinearProbing.hasRoom(for: count + 1, in: bucketCount * Self.bucketSize) }
+
+    private func store(_ fingerprint: UInt64, file: Int32, at slot: Int) {
+        entries[slot] = fingerprint << 8 | generation(of: file)
+        count += 1
     }
 
     /// The generation of `file`'s entries: a new one for a file not seen before. After 254

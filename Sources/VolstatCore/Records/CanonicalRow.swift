@@ -13,12 +13,11 @@ public struct PersonKey: Sendable, Hashable {
 }
 
 /// What ingest found out about a row's identity number before dropping it: the person key when
-/// the number is valid, or the problem when it is not (the masked number, `3601**********123X`,
-/// is the row's `maskedIdentityNumber`).
+/// the number is valid, or the problem when it is not.
 ///
-/// Plain data, copied per row from the reading thread to the validator: the masked number of a
-/// row with a problem is the row's `maskedIdentityNumber` (a `String` here made every copy go
-/// through reference counting and generic value operations).
+/// Plain data, copied per row from the reading thread to the validator. The masked number of a
+/// row with a problem (`3601**********123X`) is the row's `maskedIdentityNumber`: a `String` here
+/// made every copy go through reference counting and generic value operations.
 public struct IdentityCheck: Sendable, Equatable {
     public var personKey: PersonKey?
     public var birthDate: CivilDate?
@@ -75,7 +74,6 @@ public protocol CanonicalRow: AnyObject {
 }
 
 extension CanonicalRow {
-    public var maskedIdentityNumber: String? { nil }
     public func prepared(_ field: Int, ahead distance: Int) -> Int64? { nil }
     public func identityAhead(_ distance: Int) -> IdentityCheck? { nil }
     public var fields: RowFields { RowFields(row: self) }

@@ -227,9 +227,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         guard areDigits(head, 0x00FF_FF00_FFFF_FFFF), head & 0xFF00_00FF_0000_0000 == 0x1D00_001D_0000_0000 else {
             return nil
         }
-        let yearDigits = head & 0xFFFF_FFFF
-        let yearPairs = ((yearDigits &* 10) &+ (yearDigits >> 8)) & 0x00FF_00FF
-        let year = Int((yearPairs & 0xFFFF) &* 100 &+ (yearPairs >> 16))
+        let year = twoDigits(head, at: 0) * 100 + twoDigits(head, at: 2)
         let month = twoDigits(head, at: 5)
         var day: Int
         var secondOfDay = 0

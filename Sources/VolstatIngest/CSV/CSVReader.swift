@@ -246,28 +246,27 @@ public final class CSVReader: RecordReader {
     /// holds this one (a batch whose rows point into it); the buffer grows if one record fills it.
     private func refill() throws {
         let piece = max(buffer.count / 4, 64)
-        if buffer.count - end < piece / 4 {
+        // Short of room, with unread bytes to move to the front or a full buffer to grow.
+        if buffer.count - end < piece / 4, start > 0 || end == buffer.count {
             let unread = end - start
-            let size = start == 0 && end == buffer.count ? buffer.count * 2 : buffer.count
-            if start > 0 || size > buffer.count {
-                if size == buffer.count, isKnownUniquelyReferenced(&chunk) {
-                    if unread > 0 {
-                        buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: unread)
-                    }
-                } else {
-                    let next = spareChunk(size: size)
-                    if unread > 0 {
-                        next.bytes.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: unread)
-                    }
-                    if size == buffer.count { spareChunks.append(chunk) }
-                    chunk = next
-                    chunkNumber += 1
-                    buffer = next.bytes
+            let size = start == 0 ? buffer.count * 2 : buffer.count
+            if size == buffer.count, isKnownUniquelyReferenced(&chunk) {
+                if unread > 0 {
+                    buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: unread)
                 }
-                checkedUpTo = max(0, checkedUpTo - start)
-                start = 0
-                end = unread
+            } else {
+                let next = spareChunk(size: size)
+                if unread > 0 {
+                    next.bytes.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: unread)
+                }
+                if size == buffer.count { spareChunks.append(chunk) }
+                chunk = next
+                chunkNumber += 1
+                buffer = next.bytes
             }
+            checkedUpTo = max(0, checkedUpTo - start)
+            start = 0
+            end = unread
         }
         let count = try source.read(
             into: UnsafeMutableRawBufferPointer(rebasing: buffer[end..<min(buffer.count, end + piece)]))

@@ -69,7 +69,8 @@ public final class TranscodingSource: ByteSource {
             if inputStart == inputEnd { return }
             if let twoByte {
                 convertCommon(twoByte)
-                if stagingEnd >= staging.count / 2 { return }
+                // The table may have taken all the input read: read on before iconv's one character.
+                if inputStart == inputEnd || stagingEnd >= staging.count / 2 { continue }
             }
             // iconv: everything for another encoding; for GB18030, the one character the table
             // does not have (a four-byte one, or invalid bytes).
@@ -239,6 +240,7 @@ final class GB18030TwoByteTable: @unchecked Sendable {
     /// sequence (second byte a digit), two for another lead byte, one otherwise; at most
     /// `available`.
     static func characterLength(_ bytes: UnsafePointer<UInt8>, available: Int) -> Int {
+        guard available > 0 else { return 0 }
         let lead = bytes[0]
         guard lead >= 0x81, lead <= 0xFE, available >= 2 else { return min(1, available) }
         return bytes[1] >= 0x30 && bytes[1] <= 0x39 ? min(4, available) : 2

@@ -9,7 +9,6 @@ import VolstatCore
 public final class ReportFolder {
     public let final: URL
     public let staging: URL
-    public private(set) var written: [(path: String, bytes: [UInt8])] = []
     private let fileManager = FileManager.default
 
     public init(final: URL) throws {
@@ -29,13 +28,7 @@ public final class ReportFolder {
     /// returns (`DurableFiles`).
     public func write(_ files: [(path: String, bytes: [UInt8])]) throws {
         try DurableFiles.write(files.map { (staging.appendingPathComponent($0.path), $0.bytes) })
-        written += files
     }
-
-    /// Writes one file under the staging folder.
-    public func write(_ relative: String, _ bytes: [UInt8]) throws { try write([(relative, bytes)]) }
-
-    public func write(_ relative: String, text: String) throws { try write(relative, Array(text.utf8)) }
 
     /// Moves the staging folder into place. A previous report of the same day is exchanged with
     /// the new one in one atomic step (renameat2 with RENAME_EXCHANGE), so that readers, and a

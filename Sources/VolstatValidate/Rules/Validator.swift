@@ -296,27 +296,12 @@ public final class Validator {
                     "volunteer '\(text)' is not in the registry", value: text)
             }
         }
-        // One probe for the duplicate check and for storing the id afterwards.
-        var recordSlot: Int?
-        if let recordID, !checks.hasError {
-            let found = serviceRecordIDs.lookup(recordID)
-            if found.found {
-                let text = row.value(ServiceRecordField.recordID).map(FieldText.display) ?? ""
-                checks.add(
-                    .recordDuplicate, field: ServiceRecordField.recordID,
-                    "record_id '\(text)' was seen before; the first is kept", value: text)
-            } else {
-                recordSlot = found.slot
-            }
-        }
+        let recordSlot = checkDuplicate(
+            recordID, in: serviceRecordIDs, field: ServiceRecordField.recordID, of: .serviceRecords, &checks)
         guard conclude(row, findings: checks.findings), let recordID, let registration, let hours, let started else {
             return nil
         }
-        if let recordSlot {
-            serviceRecordIDs.insert(recordID, file: file, at: recordSlot)
-        } else {
-            serviceRecordIDs.insert(recordID, file: file)
-        }
+        serviceRecordIDs.insert(recordID, file: file, at: recordSlot)
         return ServiceFacts(
             registration: registration, startedAt: started.date, hours: hours, verified: verified,
             serviceRegion: serviceRegion)
@@ -347,14 +332,10 @@ public final class Validator {
         let political = checks.code(
             PlacementField.politicalStatus, rule: .politicalStatusUnknown, table: .politicalStatus)
         let rating = checks.code(PlacementField.rating, rule: .ratingUnknown, table: .rating)
-        if let placementID, !checks.hasError, placementIDs.contains(placementID) {
-            let text = row.value(PlacementField.placementID).map(FieldText.display) ?? ""
-            checks.add(
-                .recordDuplicate, field: PlacementField.placementID,
-                "placement_id '\(text)' was seen before; the first is kept", value: text)
-        }
+        let placementSlot = checkDuplicate(
+            placementID, in: placementIDs, field: PlacementField.placementID, of: .placements, &checks)
         guard conclude(row, findings: checks.findings), let placementID, let region, stage > 0 else { return nil }
-        placementIDs.insert(placementID, file: file)
+        placementIDs.insert(placementID, file: file, at: placementSlot)
         return PlacementFacts(
             serviceUnit: RegionTable.serviceUnit(of: region), stage: stage, specialProgramme: programme,
             postLevel: postLevel, endDate: end?.date, outcome: outcome, degree: degree, politicalStatus: political,
@@ -380,14 +361,9 @@ public final class Validator {
             steps.append(moment)
         }
         let region = checks.region(OrderField.regionCode, required: false)
-        if let orderID, !checks.hasError, orderIDs.contains(orderID) {
-            let text = row.value(OrderField.orderID).map(FieldText.display) ?? ""
-            checks.add(
-                .recordDuplicate, field: OrderField.orderID, "order_id '\(text)' was seen before; the first is kept",
-                value: text)
-        }
+        let orderSlot = checkDuplicate(orderID, in: orderIDs, field: OrderField.orderID, of: .orders, &checks)
         guard conclude(row, findings: checks.findings), let orderID, let requested else { return nil }
-        orderIDs.insert(orderID, file: file)
+        orderIDs.insert(orderID, file: file, at: orderSlot)
         return OrderFacts(
             region: region, requestedAt: requested, reviewedAt: steps[0], dispatchedAt: steps[1], acceptedAt: steps[2],
             completedAt: steps[3], ratedAt: steps[4])
@@ -499,6 +475,22 @@ public final class Validator {
             return nil
         }
         return identity.personKey
+    }
+
+    /// The duplicate rule for a record id: one probe of `table`, which reports an id seen
+    /// before (on a row without other errors) and returns the entry where the id goes, for the
+    /// insert once the row is accepted (-1 when there is none to give: the insert then probes).
+    private func checkDuplicate(
+        _ id: UInt64?, in table: FingerprintTable, field: Int, of dataset: Dataset, _ checks: inout RowChecks
+    ) -> Int {
+        guard let id, !checks.hasError else { return -1 }
+        let found = table.lookup(id)
+        guard found.found else { return found.slot }
+        let text = checks.row.value(field).map(FieldText.display) ?? ""
+        checks.add(
+            .recordDuplicate, field: field, "\(dataset.fields[field]) '\(text)' was seen before; the first is kept",
+            value: text)
+        return -1
     }
 
     private func checkHours(_ checks: inout RowChecks) -> Hours? {
