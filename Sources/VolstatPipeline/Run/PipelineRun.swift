@@ -78,10 +78,9 @@ public final class PipelineRun {
     public func execute() throws -> Result {
         // What the report depends on besides the pipeline file: the inputs, the reference files,
         // the volstat binary itself and the day of the run (`date.future` is judged against it).
-        // The binary is hashed on another thread while the run gets ready.
-        let binaryDigest = BackgroundValue {
-            (try? Digest.sha256(file: "/proc/self/exe").digest) ?? VolstatVersion.current
-        }
+        // The binary's digest is found (or computed) on another thread while the run gets ready.
+        let ledgerFolder = request.outputRoot.appendingPathComponent(".volstat")
+        let binaryDigest = BackgroundValue { BinaryDigest.sha256(cacheIn: ledgerFolder) }
         let config = request.config
         let lock = try RunLock(folder: request.outputRoot.appendingPathComponent(config.name), pipeline: config.name)
         defer { withExtendedLifetime(lock) {} }
