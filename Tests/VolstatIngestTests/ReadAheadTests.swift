@@ -346,3 +346,80 @@ struct InputDigestTests {
         #expect(partial.sha256 == nil)
     }
 }
+
+@Suite("person keys left for later")
+struct PendingPersonKeyTests {
+    static let pseudonymiser = Pseudonymiser(secret: Array("a secret of more than sixteen bytes".utf8))
+
+    /// A valid 18-character number: region 360102, a birth day of 2000 from the `index`, sequence
+    /// from the `index`, and its check character.
+    static func number(_ index: Int) -> String {
+        let body =
+            "360102" + "2000" + String(format: "%02d%02d", index % 12 + 1, index % 28 + 1)
+            + String(format: "%03d", index % 1000)
+        let check = Array(body.utf8).withUnsafeBytes { ResidentIdentityNumber.checkCharacter($0) }
+        return body + String(UnicodeScalar(check))
+    }
+
+    @Test("a number left pending gets the key a check at once gives; a number with a problem leaves none pending")
+    func pendingKeyIsTheSame() throws {
+        let numbers = [
+            "11010519491231002X", "11010519491231002x", "110105491231002", "110105194912310021", "12345",
+            Self.number(7),
+        ]
+        for number in numbers {
+            let raw = Array(number.utf8)
+            let now = raw.withUnsafeBytes { Self.pseudonymiser.check($0, legacy: .convert) }
+            var pending: PendingPersonKey?
+            let later = raw.withUnsafeBytes {
+                Self.pseudonymiser.check($0, legacy: .convert, verify: true, deferKey: true, pending: &pending)
+            }
+            if now.problem == nil {
+                #expect(now.personKey != nil)
+                #expect(later.personKey == nil)
+                #expect(later.birthDate == now.birthDate && later.upgradedLegacy == now.upgradedLegacy)
+                let left = try #require(pending)
+                #expect(Self.pseudonymiser.personKey(of: left) == now.personKey)
+            } else {
+                #expect(pending == nil)
+                #expect(later == now)
+            }
+        }
+        var pending: PendingPersonKey?
+        let unverified = Array("anything".utf8).withUnsafeBytes {
+            Self.pseudonymiser.check($0, legacy: .convert, verify: false, deferKey: true, pending: &pending)
+        }
+        #expect(pending == nil && unverified.personKey != nil)
+    }
+
+    @Test("read ahead, rows whose key the reading thread left get the same identity checks as read directly")
+    func readAheadKeysMatch() throws {
+        var text = "source_id,id_number,gender,region_code,registered_at\n"
+        for index in 0..<20_000 {
+            let number = index % 997 == 5 ? "360102200001010010" : Self.number(index)
+            text += "V\(index),\(number),F,360102,2022-01-01\n"
+        }
+        let open: @Sendable () throws -> CanonicalRowReader = { [text] in
+            try CanonicalRowReader(
+                reader: CSVReader(source: MemoryByteSource(Array(text.utf8)), name: "v.csv"),
+                mapping: FieldMapping(dataset: .volunteers), pseudonymiser: Self.pseudonymiser)
+        }
+        let direct = try open()
+        var expected: [IdentityCheck?] = []
+        while try direct.next() { expected.append(direct.identity) }
+        // This thread does nothing but take rows, so it waits for the reading thread, which then
+        // leaves it more and more of the keys.
+        let rows = try ReadAheadRows(file: "v.csv", rowsPerBatch: 256) { try open() }
+        var found: [IdentityCheck?] = []
+        var ahead: [Int: IdentityCheck?] = [:]
+        while try rows.next() {
+            if let check = rows.identityAhead(3) { ahead[found.count + 3] = check }
+            found.append(rows.identity)
+        }
+        #expect(found.count == 20_000)
+        #expect(found == expected)
+        #expect(ahead.allSatisfy { row, check in expected[row] == check })
+        #expect(expected.contains { $0?.problem != nil })
+        #expect(rows.personKeysComputedHere > 0)
+    }
+}

@@ -18,6 +18,8 @@ final class BatchChannel<Batch: AnyObject>: @unchecked Sendable {
     private var consumerDone = false
     /// The reading thread is waiting for an empty batch (for tests and diagnostics).
     private var readerWaiting = false
+    /// The consumer found no full batch and waited, since the reading thread last took a batch.
+    private var consumerWaited = false
 
     /// Whether the reading thread is waiting for an empty batch right now.
     var isReaderWaiting: Bool {
@@ -29,18 +31,21 @@ final class BatchChannel<Batch: AnyObject>: @unchecked Sendable {
     init(batches: Int) { limit = batches }
 
     /// A batch to fill: a recycled one, a new one (`make`) while fewer than the limit exist, or
-    /// nil once the consumer has gone; and whether the reading thread had to wait for it (every
-    /// batch was full or in use: the consumer is the slower of the two).
-    func emptyBatch(make: () -> Batch) -> (batch: Batch, waited: Bool)? {
+    /// nil once the consumer has gone; whether the reading thread had to wait for it (every
+    /// batch was full or in use: the consumer is the slower of the two); and whether the consumer
+    /// waited for a batch since the last call (the reading thread is the slower).
+    func emptyBatch(make: () -> Batch) -> (batch: Batch, waited: Bool, consumerWaited: Bool)? {
         condition.lock()
         defer { condition.unlock() }
         var waited = false
+        let consumerWaited = self.consumerWaited
+        self.consumerWaited = false
         while true {
             if cancelled { return nil }
-            if let batch = empty.popLast() { return (batch, waited) }
+            if let batch = empty.popLast() { return (batch, waited, consumerWaited) }
             if created < limit {
                 created += 1
-                return (make(), waited)
+                return (make(), waited, consumerWaited)
             }
             waited = true
             readerWaiting = true
@@ -59,6 +64,7 @@ final class BatchChannel<Batch: AnyObject>: @unchecked Sendable {
     func receive() -> Batch {
         condition.lock()
         defer { condition.unlock() }
+        if full.isEmpty { consumerWaited = true }
         while full.isEmpty { condition.wait() }
         return full.removeFirst()
     }
@@ -88,6 +94,9 @@ struct BatchState {
     /// The reading thread had to wait for this batch (the consumer is behind): it has time for
     /// work it would otherwise leave to the consumer.
     var readerIsAhead = false
+    /// The consumer waited for a batch while the one before this was filled: the reading thread
+    /// is the slower, and work the consumer can do is better left to it.
+    var consumerWaited = false
     /// Bytes of the file read up to the end of the batch.
     var bytesConsumed = 0
 }
@@ -114,9 +123,9 @@ extension BatchChannel where Batch: FillableBatch {
         make: () -> Batch, readOne: (Batch) throws -> Bool, bytesConsumed: () -> Int,
         finish: (Batch) -> Void = { _ in }
     ) {
-        while let (batch, waited) = emptyBatch(make: make) {
+        while let (batch, waited, consumerWaited) = emptyBatch(make: make) {
             batch.reset()
-            batch.state = BatchState(readerIsAhead: waited)
+            batch.state = BatchState(readerIsAhead: waited, consumerWaited: consumerWaited)
             var ended = false
             do {
                 while batch.count < batch.capacity, !batch.isFull {

@@ -14,6 +14,11 @@ public final class CanonicalRowReader: CanonicalRow {
     }
     public private(set) var identity: IdentityCheck?
     public private(set) var maskedIdentityNumber: String?
+    /// When set, a valid identity number's person key is left to be computed later: `identity`
+    /// then has none, and `pendingPersonKey` holds what `Pseudonymiser.personKey(of:)` needs.
+    var defersPersonKeys = false
+    /// The current row's number left for later (see `defersPersonKeys`), else nil.
+    private(set) var pendingPersonKey: PendingPersonKey?
     /// Why the record could not be read at all (ragged, malformed, invalid encoding).
     public var problem: RecordProblem? {
         if let csv { return csv._withUnsafeGuaranteedRef { $0.problem } }
@@ -36,7 +41,7 @@ public final class CanonicalRowReader: CanonicalRow {
     private let names: [String]
     private let mappedValues: [[String: Range<Int>]?]
     private let mappedBytes: ByteArena
-    private let pseudonymiser: Pseudonymiser?
+    let pseudonymiser: Pseudonymiser?
     private let legacy: LegacyIdentityPolicy
     private let verifyIdentity: Bool
     private let identityField: Int?
@@ -154,10 +159,12 @@ public final class CanonicalRowReader: CanonicalRow {
         guard try reader.next() else { return false }
         identity = nil
         maskedIdentityNumber = nil
+        pendingPersonKey = nil
         if reader.problem == nil, let identityField, let pseudonymiser, let raw = rawValue(identityField),
             raw.count > 0
         {
-            identity = pseudonymiser.check(raw, legacy: legacy, verify: verifyIdentity)
+            identity = pseudonymiser.check(
+                raw, legacy: legacy, verify: verifyIdentity, deferKey: defersPersonKeys, pending: &pendingPersonKey)
             if identity?.problem != nil {
                 maskedIdentityNumber = ResidentIdentityNumber.masked(String(decoding: raw, as: UTF8.self))
             }

@@ -34,6 +34,19 @@ public final class Pseudonymiser: @unchecked Sendable {
     /// With `verify` false the number is pseudonymised as it is, without the checks (validation off).
     public func check(_ raw: UnsafeRawBufferPointer, legacy: LegacyIdentityPolicy, verify: Bool = true) -> IdentityCheck
     {
+        var unused: PendingPersonKey?
+        return check(raw, legacy: legacy, verify: verify, deferKey: false, pending: &unused)
+    }
+
+    /// `check(_:legacy:verify:)`, except that when `deferKey` is true, a valid 18-character number
+    /// is left unpseudonymised: the result has no person key, and `pending` holds the normalised
+    /// number for `personKey(of:)` to pseudonymise later (on another thread, say). Otherwise
+    /// `pending` is nil.
+    public func check(
+        _ raw: UnsafeRawBufferPointer, legacy: LegacyIdentityPolicy, verify: Bool, deferKey: Bool,
+        pending: inout PendingPersonKey?
+    ) -> IdentityCheck {
+        pending = nil
         if !verify { return IdentityCheck(personKey: personKey(raw)) }
         if raw.count == 18 {
             // The common case, without an array: the number in a stack buffer.
@@ -44,7 +57,8 @@ public final class Pseudonymiser: @unchecked Sendable {
                 for index in number.indices where number[index] == UInt8(ascii: "x") {
                     number[index] = UInt8(ascii: "X")
                 }
-                return checked(UnsafeRawBufferPointer(number), raw: raw, upgraded: false)
+                return checked(
+                    UnsafeRawBufferPointer(number), raw: raw, upgraded: false, deferKey: deferKey, &pending)
             }
         }
         var normalised = [UInt8](raw)
@@ -58,20 +72,45 @@ public final class Pseudonymiser: @unchecked Sendable {
             normalised = converted
             upgraded = true
         }
-        return normalised.withUnsafeBytes { checked($0, raw: raw, upgraded: upgraded) }
+        return normalised.withUnsafeBytes {
+            checked($0, raw: raw, upgraded: upgraded, deferKey: deferKey, &pending)
+        }
     }
 
-    /// Validates a normalised number and pseudonymises it when valid.
+    /// The person key of a number that `check(_:legacy:verify:deferKey:pending:)` left pending.
+    public func personKey(of pending: PendingPersonKey) -> PersonKey {
+        withUnsafeBytes(of: pending.number) { personKey(UnsafeRawBufferPointer(rebasing: $0[0..<18])) }
+    }
+
+    /// Validates a normalised number and pseudonymises it when valid (or leaves it in `pending`).
     private func checked(
-        _ normalised: UnsafeRawBufferPointer, raw: UnsafeRawBufferPointer, upgraded: Bool
+        _ normalised: UnsafeRawBufferPointer, raw: UnsafeRawBufferPointer, upgraded: Bool, deferKey: Bool,
+        _ pending: inout PendingPersonKey?
     )
         -> IdentityCheck
     {
         switch ResidentIdentityNumber.validate(normalised) {
         case .success(let birthDate):
+            if deferKey, normalised.count == 18 {
+                var number: (UInt64, UInt64, UInt64) = (0, 0, 0)
+                withUnsafeMutableBytes(of: &number) { $0.copyMemory(from: normalised) }
+                pending = PendingPersonKey(number: number)
+                return IdentityCheck(birthDate: birthDate, upgradedLegacy: upgraded)
+            }
             return IdentityCheck(personKey: personKey(normalised), birthDate: birthDate, upgradedLegacy: upgraded)
         case .failure(let box):
             return IdentityCheck(problem: box.problem)
         }
     }
+}
+
+/// A valid identity number whose person key is still to be computed: its 18 normalised bytes,
+/// kept only until `Pseudonymiser.personKey(of:)` turns them into the key.
+public struct PendingPersonKey: Sendable {
+    fileprivate var number: (UInt64, UInt64, UInt64)
+
+    fileprivate init(number: (UInt64, UInt64, UInt64)) { self.number = number }
+
+    /// No number: what a used one is overwritten with.
+    public init() { number = (0, 0, 0) }
 }

@@ -15,7 +15,7 @@ public final class ReadAheadRows: CanonicalRow {
     public let dataset: Dataset
     public let file: String
     public var line: Int { view.lines[position] }
-    public var identity: IdentityCheck? { hasIdentities ? view.identities[position] : nil }
+    public var identity: IdentityCheck? { hasIdentities ? identity(ofRow: position) : nil }
     public var maskedIdentityNumber: String? { current.maskedIdentityNumbers[position] }
     /// Why the record could not be read at all (ragged, malformed, invalid encoding).
     public var problem: RecordProblem? { view.problems[position] }
@@ -29,6 +29,8 @@ public final class ReadAheadRows: CanonicalRow {
 
     private let names: [String]
     private let fileBytes: Int?
+    /// Computes the person keys the reading thread left to this thread (see `produce`).
+    private let pseudonymiser: Pseudonymiser?
     private let fieldCount: Int
     /// Whether the dataset has identity numbers (else `identity` is always nil and batches keep none).
     private let hasIdentities: Bool
@@ -57,7 +59,7 @@ public final class ReadAheadRows: CanonicalRow {
         self.fileBytes = fileBytes
         let channel = BatchChannel<RowBatch>(batches: 3)
         self.channel = channel
-        let opened = PendingResult<(Dataset, [String])>()
+        let opened = PendingResult<(Dataset, [String], Pseudonymiser?)>()
         let stopped = DispatchSemaphore(value: 0)
         self.stopped = stopped
         let thread = Thread {
@@ -69,14 +71,17 @@ public final class ReadAheadRows: CanonicalRow {
                 opened.resolve(.failure(error))
                 return
             }
-            opened.resolve(.success((reader.dataset, (0..<reader.dataset.fields.count).map(reader.sourceName))))
+            opened.resolve(
+                .success(
+                    (reader.dataset, (0..<reader.dataset.fields.count).map(reader.sourceName), reader.pseudonymiser)))
             Self.produce(reader, into: channel, rowsPerBatch: rowsPerBatch, preparation: preparation)
         }
         thread.stackSize = 8 << 20
         thread.start()
-        let (dataset, names) = try opened.wait().get()
+        let (dataset, names, pseudonymiser) = try opened.wait().get()
         self.dataset = dataset
         self.names = names
+        self.pseudonymiser = pseudonymiser
         fieldCount = dataset.fields.count
         hasIdentities = dataset.identityNumberField != nil
         current = RowBatch(fieldCount: fieldCount, capacity: 0, storesIdentities: false)
@@ -140,7 +145,24 @@ public final class ReadAheadRows: CanonicalRow {
     }
 
     public func identityAhead(_ distance: Int) -> IdentityCheck? {
-        hasIdentities && position + distance < current.count ? view.identities[position + distance] : nil
+        hasIdentities && position + distance < current.count ? identity(ofRow: position + distance) : nil
+    }
+
+    /// Rows whose person key this thread computed, because the reading thread left it (for
+    /// tests and diagnostics).
+    private(set) var personKeysComputedHere = 0
+
+    /// A row's identity check, its person key computed here first if the reading thread left it
+    /// (kept for the next call, and the number it was computed from cleared).
+    @inline(__always)
+    private func identity(ofRow row: Int) -> IdentityCheck? {
+        if view.keyPending[row], let pseudonymiser {
+            view.identities[row]?.personKey = pseudonymiser.personKey(of: view.pendingKeys[row])
+            view.pendingKeys[row] = PendingPersonKey()
+            view.keyPending[row] = false
+            personKeysComputedHere += 1
+        }
+        return view.identities[row]
     }
 
     /// The reading thread's loop: fills batches until the file ends, fails or the consumer leaves.
@@ -159,12 +181,15 @@ public final class ReadAheadRows: CanonicalRow {
             } ?? []
         // Without the steps meant only for when this thread is ahead of the validator.
         let steps = aheadSteps.filter { !(preparation?.onlyWhenAhead[$0.field] ?? false) }
+        var personKeys = PersonKeyShare()
         channel.fill(
             make: {
                 RowBatch(
                     fieldCount: fieldCount, capacity: rowsPerBatch, storesIdentities: storesIdentities)
             },
             readOne: { batch in
+                if batch.count == 0 { personKeys.adjust(to: batch.state) }
+                reader.defersPersonKeys = personKeys.defers(row: batch.count)
                 guard try reader.next() else { return false }
                 batch.append(reader, steps: batch.state.readerIsAhead ? aheadSteps : steps)
                 return true
@@ -175,6 +200,24 @@ public final class ReadAheadRows: CanonicalRow {
                 if batch.state.readerIsAhead, let lookup = preparation?.lookup { batch.resolve(lookup) }
             })
     }
+}
+
+/// How many of the person keys (an HMAC each, a fifth of the reading thread's time on volunteers)
+/// the reading thread leaves to the validating thread, in eighths of the rows: one eighth more
+/// after a batch the validating thread had to wait for, one less after one the reading thread
+/// had to wait for, so that the two threads' shares of the work even out.
+private struct PersonKeyShare {
+    private(set) var eighths = 0
+
+    mutating func adjust(to state: BatchState) {
+        if state.readerIsAhead {
+            eighths = max(0, eighths - 1)
+        } else if state.consumerWaited {
+            eighths = min(8, eighths + 1)
+        }
+    }
+
+    func defers(row: Int) -> Bool { row & 7 < eighths }
 }
 
 /// Up to `capacity` rows: their values (in the CSV reader's chunks, which the batch holds until
@@ -188,6 +231,9 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         var lines: UnsafeMutablePointer<Int>
         var problems: UnsafeMutablePointer<RecordProblem?>
         var identities: UnsafeMutablePointer<IdentityCheck?>
+        /// Per row: the identity check has no person key yet; `pendingKeys` has its number.
+        var keyPending: UnsafeMutablePointer<Bool>
+        var pendingKeys: UnsafeMutablePointer<PendingPersonKey>
         var hasIdentityNumber: UnsafeMutablePointer<Bool>
         /// Per row and field: the value `RowPreparation` asked for, or `notPrepared`.
         var prepared: UnsafeMutablePointer<Int64>
@@ -218,6 +264,8 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
     private let storage: View
     /// The masked identity numbers of the rows whose number has a problem, by row.
     private(set) var maskedIdentityNumbers: [Int: String] = [:]
+    /// Rows whose person key the reading thread left to the consumer.
+    private var pendingKeyCount = 0
     /// Whether any row has a problem: a batch without one skips destroying them one by one
     /// (through the generic value witness of `RecordProblem?`, 1 % of the reading thread).
     private var hasProblems = false
@@ -233,7 +281,8 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         storage = View(
             spans: .allocate(capacity: rows * max(1, fieldCount) * 2), bytes: values.storage.baseAddress!,
             lines: .allocate(capacity: rows), problems: .allocate(capacity: rows),
-            identities: .allocate(capacity: rows), hasIdentityNumber: .allocate(capacity: rows),
+            identities: .allocate(capacity: rows), keyPending: .allocate(capacity: rows),
+            pendingKeys: .allocate(capacity: rows), hasIdentityNumber: .allocate(capacity: rows),
             prepared: .allocate(capacity: rows * max(1, fieldCount)), resolved: .allocate(capacity: rows))
     }
 
@@ -255,6 +304,8 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         view.lines.deallocate()
         view.problems.deallocate()
         view.identities.deallocate()
+        view.keyPending.deallocate()
+        view.pendingKeys.deallocate()
         view.hasIdentityNumber.deallocate()
         view.prepared.deallocate()
         view.resolved.deallocate()
@@ -263,7 +314,12 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
     func reset() {
         if hasProblems { storage.problems.deinitialize(count: count) }
         hasProblems = false
-        if storesIdentities { storage.identities.deinitialize(count: count) }
+        if storesIdentities {
+            storage.identities.deinitialize(count: count)
+            // Numbers whose key was never asked for are not left behind either.
+            if pendingKeyCount > 0 { storage.pendingKeys.update(repeating: PendingPersonKey(), count: count) }
+            pendingKeyCount = 0
+        }
         if !maskedIdentityNumbers.isEmpty { maskedIdentityNumbers.removeAll(keepingCapacity: true) }
         count = 0
         values.reset()
@@ -311,6 +367,13 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         // as much again.
         if storesIdentities {
             (storage.identities + count).initialize(to: reader.identity)
+            if let pending = reader.pendingPersonKey {
+                storage.keyPending[count] = true
+                storage.pendingKeys[count] = pending
+                pendingKeyCount += 1
+            } else {
+                storage.keyPending[count] = false
+            }
             if let masked = reader.maskedIdentityNumber { maskedIdentityNumbers[count] = masked }
         }
         count += 1
