@@ -126,7 +126,7 @@ public final class CSVReader: RecordReader {
     @inline(__always)
     func valueExtent(_ slot: Int) -> (start: Int, count: Int) {
         let span = spans[slot]
-        return (span.start, span.end - span.start)
+        return (span.start, span.end &- span.start)
     }
 
     public func next() throws -> Bool {

@@ -38,6 +38,9 @@ public final class CanonicalRowReader: CanonicalRow {
     /// then points into the reader's chunk instead of copying. Unretained, as `csv`.
     private let directCSV: Unmanaged<CSVReader>?
     private let slots: [Int]
+    /// `slots` in memory of its own, for the per-field loop of `layOutFields` (no bounds or
+    /// uniqueness checks of an array).
+    private let slotTable: UnsafeMutableBufferPointer<Int>
     private let names: [String]
     private let mappedValues: [[String: Range<Int>]?]
     private let mappedBytes: ByteArena
@@ -77,6 +80,9 @@ public final class CanonicalRowReader: CanonicalRow {
                     + "the file has: \(found). Map the source's name under `columns` (CSV) or `fields` (XML)."
             )
         }
+        // Allocated once nothing can throw, so that `deinit` frees it.
+        slotTable = .allocate(capacity: slots.count)
+        _ = slotTable.initialize(from: slots)
         let arena = ByteArena()
         mappedValues = mapping.dataset.fields.map { field in
             guard let table = mapping.values[field] else { return nil }
@@ -94,6 +100,8 @@ public final class CanonicalRowReader: CanonicalRow {
         csv = (reader as? CSVReader).map { Unmanaged.passUnretained($0) }
         directCSV = mappedValues.allSatisfy { $0 == nil } ? csv : nil
     }
+
+    deinit { slotTable.deallocate() }
 
     /// Lays the current row's values out for a batch: writes each field's offset from `base` and
     /// length to `spans` (two words per field; length -1 for a field `value` returns nil for).
@@ -124,7 +132,6 @@ public final class CanonicalRowReader: CanonicalRow {
     }
 
     private func layOutFields(of csv: CSVReader, to spans: UnsafeMutablePointer<Int>, base: UnsafeRawPointer) -> Int {
-        let fieldCount = slots.count
         let record = csv.recordBytes
         let bytes = record.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let offset = UnsafeRawPointer(bytes) - base
@@ -134,17 +141,29 @@ public final class CanonicalRowReader: CanonicalRow {
             let (start, count) = csv.valueExtent(slot)
             (bytes + start).update(repeating: 0x20, count: count)
         }
-        for field in 0..<fieldCount {
+        // Offsets and lengths are within one record in memory: no arithmetic here can overflow.
+        let slots = slotTable
+        var field = 0
+        while field < slots.count {
             let slot = slots[field]
-            guard slot >= 0, slot < present, field != identityField else {
-                spans[2 * field] = 0
-                spans[2 * field + 1] = -1
-                continue
+            // One unsigned comparison for `0 <= slot < present`.
+            if UInt(bitPattern: slot) < UInt(bitPattern: present), field != identityField {
+                let (start, count) = csv.valueExtent(slot)
+                // Nearly every value starts and ends with a byte above the space; an empty value has
+                // nothing to trim.
+                if count == 0 || (bytes[start] > 0x20 && bytes[start &+ count &- 1] > 0x20) {
+                    spans[2 &* field] = offset &+ start
+                    spans[2 &* field &+ 1] = count
+                } else {
+                    let trimmed = Self.trimmed(UnsafePointer(bytes), start..<(start &+ count))
+                    spans[2 &* field] = offset &+ trimmed.lowerBound
+                    spans[2 &* field &+ 1] = trimmed.count
+                }
+            } else {
+                spans[2 &* field] = 0
+                spans[2 &* field &+ 1] = -1
             }
-            let (start, count) = csv.valueExtent(slot)
-            let trimmed = Self.trimmed(UnsafePointer(bytes), start..<(start + count))
-            spans[2 * field] = offset + trimmed.lowerBound
-            spans[2 * field + 1] = trimmed.count
+            field &+= 1
         }
         return record.count
     }
