@@ -179,10 +179,11 @@ public final class CanonicalRowReader: CanonicalRow {
         identity = nil
         maskedIdentityNumber = nil
         pendingPersonKey = nil
-        if reader.problem == nil, let identityField, let pseudonymiser, let raw = rawValue(identityField),
+        // `pseudonymiser!` rather than a binding, which retained and released it for every row.
+        if reader.problem == nil, let identityField, pseudonymiser != nil, let raw = rawValue(identityField),
             raw.count > 0
         {
-            identity = pseudonymiser.check(
+            identity = pseudonymiser!.check(
                 raw, legacy: legacy, verify: verifyIdentity, deferKey: defersPersonKeys, pending: &pendingPersonKey)
             if identity?.problem != nil {
                 maskedIdentityNumber = ResidentIdentityNumber.masked(String(decoding: raw, as: UTF8.self))

@@ -156,8 +156,10 @@ public final class ReadAheadRows: CanonicalRow {
     /// (kept for the next call, and the number it was computed from cleared).
     @inline(__always)
     private func identity(ofRow row: Int) -> IdentityCheck? {
-        if view.keyPending[row], let pseudonymiser {
-            view.identities[row]?.personKey = pseudonymiser.personKey(of: view.pendingKeys[row])
+        // The reading thread leaves keys only when it has a pseudonymiser; `!` rather than a
+        // binding, which retained and released it.
+        if view.keyPending[row] {
+            view.identities[row]?.personKey = pseudonymiser!.personKey(of: view.pendingKeys[row])
             view.pendingKeys[row] = PendingPersonKey()
             view.keyPending[row] = false
             personKeysComputedHere += 1
