@@ -232,6 +232,7 @@ public final class PipelineRun {
         var aggregate = AggregateStage(asOf: request.asOf)
         let ingest = IngestStage(
             pseudonymiser: pseudonymiser, policy: config.validation, pipelineFile: config.file, progress: progress)
+        Self.reserveAhead(inputs, validator: validator, aggregate: &aggregate)
         for (ordinal, input) in inputs.enumerated() {
             inputs[ordinal].sha256 = try ingest.read(
                 input, ordinal: Int32(ordinal), validator: validator, aggregate: &aggregate, report: report)
@@ -320,6 +321,27 @@ public final class PipelineRun {
             failed = failed || (drift.failsRun && drift.checks.contains { !$0.withinLimits })
         }
         return failed ? 1 : 0
+    }
+
+    /// Makes the tables the service records fill (their record ids, and the hours held back per
+    /// registration) before the first file is read, sized from samples of the files: their pages
+    /// are then faulted in on another thread while the volunteers are read, instead of by the
+    /// validating thread at its first touch when the records begin (at 10 million volunteers,
+    /// 480 MB of new pages cleared while it waited). Estimated 1/16 high, so that the estimate
+    /// from the file's first batch (1/64 high) does not size the record-id table again.
+    private static func reserveAhead(
+        _ inputs: [IngestStage.Input], validator: Validator, aggregate: inout AggregateStage
+    ) {
+        func total(_ dataset: Dataset) -> Int? {
+            let files = inputs.filter { $0.source.dataset == dataset }
+            let estimates = files.compactMap(IngestStage.estimatedRows)
+            guard !files.isEmpty, estimates.count == files.count else { return nil }
+            let rows = estimates.reduce(0, +)
+            return rows + rows / 16
+        }
+        guard let records = total(.serviceRecords) else { return }
+        validator.reserve(rows: records, of: .serviceRecords)
+        if let volunteers = total(.volunteers) { aggregate.reserveHeldBack(registrations: volunteers) }
     }
 
     /// What the ledger holds as the inputs' digest until the files have been read.

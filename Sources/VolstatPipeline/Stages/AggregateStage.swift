@@ -31,6 +31,10 @@ struct AggregateStage {
         if dataset == .serviceRecords { pending.reserve(registrations: store.registrationCount) }
     }
 
+    /// Sizes the held-back records for about `registrations` registrations before the service
+    /// records come (see `PipelineRun`'s early reservation).
+    mutating func reserveHeldBack(registrations: Int) { pending.reserve(registrations: registrations) }
+
     /// Makes room for a file of about `rows` rows of `dataset`.
     mutating func reserve(rows: Int, of dataset: Dataset) {
         if dataset == .volunteers { store.reserve(registrations: store.registrationCount + rows) }
