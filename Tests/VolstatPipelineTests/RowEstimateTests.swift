@@ -22,10 +22,16 @@ struct RowEstimateTests {
         let header = "record_id,volunteer_id,hours\n"
         let small = try workdir.write("small.csv", header + "R1,V1,1.5\nR2,V2,2\nR3,V3,3")
         #expect(IngestStage.estimatedRows(of: try Self.input(small)) == 3)
-        let rows = (0..<50_000).map { "R\($0),V\($0 % 977),\($0 % 7).25\n" }
+        // Rows of one length: the estimate from the first 64 KiB is the count.
+        let rows = (0..<50_000).map { String(format: "R%06d,V%05d,%d.25\n", $0, $0 % 977, $0 % 7) }
         let large = try workdir.write("large.csv", header + rows.joined())
-        let estimate = try #require(IngestStage.estimatedRows(of: try Self.input(large)))
-        #expect(abs(estimate - 50_000) < 2_500)
+        #expect(IngestStage.estimatedRows(of: try Self.input(large)) == 50_000)
+        // Rows that grow longer after the first 64 KiB: estimated high, at most one per 16 bytes.
+        let growing = (0..<50_000).map { $0 < 5_000 ? "R\($0),V,1\n" : "R\($0),V\($0),\($0 % 7).25,padding\n" }
+        let uneven = try workdir.write("uneven.csv", header + growing.joined())
+        let bytes = try Self.input(uneven).bytes
+        let estimate = try #require(IngestStage.estimatedRows(of: try Self.input(uneven)))
+        #expect(estimate > 50_000 && estimate == bytes / 16)
         let headerOnly = try workdir.write("header.csv", header)
         #expect(IngestStage.estimatedRows(of: try Self.input(headerOnly)) == 0)
     }

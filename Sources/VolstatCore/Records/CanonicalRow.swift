@@ -67,7 +67,8 @@ public protocol CanonicalRow: AnyObject {
     /// parsed date), `distance` rows further on (0: this row); nil when it did not (not asked,
     /// field absent or empty, row not read yet). The validator works the same either way.
     func prepared(_ field: Int, ahead distance: Int) -> Int64?
-    /// The identity check of the row `distance` rows further on, when the reader already holds it.
+    /// The identity check of the row `distance` rows further on, when the reader already holds it
+    /// (computing its person key first if the reader left that to the caller's thread).
     func identityAhead(_ distance: Int) -> IdentityCheck?
     /// The current row's fields for the checks of one row; valid until the reader moves on.
     var fields: RowFields { get }

@@ -4,7 +4,8 @@ public import VolstatCore
 /// Reads one source file as canonical rows: resolves each canonical field to a column of the
 /// reader, applies the `values` mapping, trims spaces, and replaces the identity number by its
 /// `IdentityCheck`: no value it hands out holds the raw number (the bytes of a record that could
-/// not be read at all stay in the reader's buffer as read, with nothing pointing at them).
+/// not be read at all stay in the reader's buffer as read, with nothing pointing at them; a
+/// number whose key is left for later, see `defersPersonKeys`, only to `ReadAheadRows`).
 public final class CanonicalRowReader: CanonicalRow {
     public let dataset: Dataset
     public var file: String { reader.name }
@@ -15,7 +16,9 @@ public final class CanonicalRowReader: CanonicalRow {
     public private(set) var identity: IdentityCheck?
     public private(set) var maskedIdentityNumber: String?
     /// When set, a valid identity number's person key is left to be computed later: `identity`
-    /// then has none, and `pendingPersonKey` holds what `Pseudonymiser.personKey(of:)` needs.
+    /// then has none, and `pendingPersonKey` holds what `Pseudonymiser.personKey(of:)` needs
+    /// (the normalised number, which therefore stays inside this module: only `ReadAheadRows`
+    /// sets this, and computes the key before it hands the identity on).
     var defersPersonKeys = false
     /// The current row's number left for later (see `defersPersonKeys`), else nil.
     private(set) var pendingPersonKey: PendingPersonKey?
@@ -80,9 +83,6 @@ public final class CanonicalRowReader: CanonicalRow {
                     + "the file has: \(found). Map the source's name under `columns` (CSV) or `fields` (XML)."
             )
         }
-        // Allocated once nothing can throw, so that `deinit` frees it.
-        slotTable = .allocate(capacity: slots.count)
-        _ = slotTable.initialize(from: slots)
         let arena = ByteArena()
         mappedValues = mapping.dataset.fields.map { field in
             guard let table = mapping.values[field] else { return nil }
@@ -99,6 +99,9 @@ public final class CanonicalRowReader: CanonicalRow {
         identityField = mapping.dataset.identityNumberField
         csv = (reader as? CSVReader).map { Unmanaged.passUnretained($0) }
         directCSV = mappedValues.allSatisfy { $0 == nil } ? csv : nil
+        // Allocated last, once nothing can throw, so that `deinit` frees it.
+        slotTable = .allocate(capacity: slots.count)
+        _ = slotTable.initialize(from: slots)
     }
 
     deinit { slotTable.deallocate() }
@@ -175,10 +178,10 @@ public final class CanonicalRowReader: CanonicalRow {
 
     /// Advances to the next row; false at the end of the file.
     public func next() throws -> Bool {
+        pendingPersonKey = nil
         guard try reader.next() else { return false }
         identity = nil
         maskedIdentityNumber = nil
-        pendingPersonKey = nil
         // `pseudonymiser!` rather than a binding, which retained and released it for every row.
         if reader.problem == nil, let identityField, pseudonymiser != nil, let raw = rawValue(identityField),
             raw.count > 0

@@ -105,12 +105,19 @@ public final class Pseudonymiser: @unchecked Sendable {
 }
 
 /// A valid identity number whose person key is still to be computed: its 18 normalised bytes,
-/// kept only until `Pseudonymiser.personKey(of:)` turns them into the key.
-public struct PendingPersonKey: Sendable {
+/// kept only until `Pseudonymiser.personKey(of:)` turns them into the key. Printed, dumped or
+/// shown by a failed test, it shows no digit of the number.
+public struct PendingPersonKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
     fileprivate var number: (UInt64, UInt64, UInt64)
 
     fileprivate init(number: (UInt64, UInt64, UInt64)) { self.number = number }
 
     /// No number: what a used one is overwritten with.
     public init() { number = (0, 0, 0) }
+
+    public var description: String { "PendingPersonKey(redacted)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }

@@ -3,7 +3,9 @@ public import VolstatCore
 
 /// Canonical rows read ahead on a second thread: the thread opens the source, reads, tokenizes,
 /// decodes, maps and pseudonymises its rows into batches, while the caller's thread validates and
-/// aggregates the batch before. Rows come out in file order, exactly as `CanonicalRowReader`
+/// aggregates the batch before. (A share of the person keys the reading thread may leave to the
+/// caller's thread, which computes them in `identity`, see `PersonKeyShare`; the identity numbers
+/// themselves never leave this type.) Rows come out in file order, exactly as `CanonicalRowReader`
 /// gives them, so the two are interchangeable; only the work is spread over two cores.
 ///
 /// Memory is bounded: three batches of at most `rowsPerBatch` rows are in flight, with the
@@ -15,7 +17,9 @@ public final class ReadAheadRows: CanonicalRow {
     public let dataset: Dataset
     public let file: String
     public var line: Int { view.lines[position] }
-    public var identity: IdentityCheck? { hasIdentities ? identity(ofRow: position) : nil }
+    public var identity: IdentityCheck? {
+        hasIdentities && position >= 0 && position < current.count ? identity(ofRow: position) : nil
+    }
     public var maskedIdentityNumber: String? { current.maskedIdentityNumbers[position] }
     /// Why the record could not be read at all (ragged, malformed, invalid encoding).
     public var problem: RecordProblem? { view.problems[position] }
@@ -51,9 +55,20 @@ public final class ReadAheadRows: CanonicalRow {
     /// - Parameter preparation: what to compute ahead per row for the validator (for the file's
     ///   dataset); `prepared(_:ahead:)` returns it.
     ///   - fileBytes: the file's size, for `estimatedRows`.
-    public init(
+    public convenience init(
         file: String, fileBytes: Int? = nil, rowsPerBatch: Int = 4096, preparation: RowPreparation? = nil,
         open: @escaping @Sendable () throws -> CanonicalRowReader
+    ) throws {
+        try self.init(
+            file: file, fileBytes: fileBytes, rowsPerBatch: rowsPerBatch, preparation: preparation,
+            personKeyShare: PersonKeyShare(), open: open)
+    }
+
+    /// - Parameter personKeyShare: how many of the person keys the reading thread leaves to this
+    ///   thread (a fixed share for tests; by default it follows which thread waits).
+    init(
+        file: String, fileBytes: Int?, rowsPerBatch: Int, preparation: RowPreparation?,
+        personKeyShare: PersonKeyShare, open: @escaping @Sendable () throws -> CanonicalRowReader
     ) throws {
         self.file = file
         self.fileBytes = fileBytes
@@ -74,7 +89,9 @@ public final class ReadAheadRows: CanonicalRow {
             opened.resolve(
                 .success(
                     (reader.dataset, (0..<reader.dataset.fields.count).map(reader.sourceName), reader.pseudonymiser)))
-            Self.produce(reader, into: channel, rowsPerBatch: rowsPerBatch, preparation: preparation)
+            Self.produce(
+                reader, into: channel, rowsPerBatch: rowsPerBatch, preparation: preparation,
+                personKeys: personKeyShare)
         }
         thread.stackSize = 8 << 20
         thread.start()
@@ -145,7 +162,8 @@ public final class ReadAheadRows: CanonicalRow {
     }
 
     public func identityAhead(_ distance: Int) -> IdentityCheck? {
-        hasIdentities && position + distance < current.count ? identity(ofRow: position + distance) : nil
+        hasIdentities && position >= 0 && position + distance < current.count
+            ? identity(ofRow: position + distance) : nil
     }
 
     /// Rows whose person key this thread computed, because the reading thread left it (for
@@ -170,7 +188,7 @@ public final class ReadAheadRows: CanonicalRow {
     /// The reading thread's loop: fills batches until the file ends, fails or the consumer leaves.
     private static func produce(
         _ reader: CanonicalRowReader, into channel: BatchChannel<RowBatch>, rowsPerBatch: Int,
-        preparation: RowPreparation?
+        preparation: RowPreparation?, personKeys: PersonKeyShare
     ) {
         let fieldCount = reader.dataset.fields.count
         let storesIdentities = reader.dataset.identityNumberField != nil
@@ -183,7 +201,7 @@ public final class ReadAheadRows: CanonicalRow {
             } ?? []
         // Without the steps meant only for when this thread is ahead of the validator.
         let steps = aheadSteps.filter { !(preparation?.onlyWhenAhead[$0.field] ?? false) }
-        var personKeys = PersonKeyShare()
+        var personKeys = personKeys
         channel.fill(
             make: {
                 RowBatch(
@@ -208,10 +226,20 @@ public final class ReadAheadRows: CanonicalRow {
 /// the reading thread leaves to the validating thread, in eighths of the rows: one eighth more
 /// after a batch the validating thread had to wait for, one less after one the reading thread
 /// had to wait for, so that the two threads' shares of the work even out.
-private struct PersonKeyShare {
+struct PersonKeyShare {
     private(set) var eighths = 0
+    /// A share that does not follow the threads (for tests).
+    private let fixed: Bool
+
+    /// - Parameter fixed: leave this many eighths of the keys whatever the threads do; nil
+    ///   starts at none and follows them.
+    init(fixed: Int? = nil) {
+        eighths = min(8, max(0, fixed ?? 0))
+        self.fixed = fixed != nil
+    }
 
     mutating func adjust(to state: BatchState) {
+        if fixed { return }
         if state.readerIsAhead {
             eighths = max(0, eighths - 1)
         } else if state.consumerWaited {
@@ -319,7 +347,7 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         if storesIdentities {
             storage.identities.deinitialize(count: count)
             // Numbers whose key was never asked for are not left behind either.
-            if pendingKeyCount > 0 { storage.pendingKeys.update(repeating: PendingPersonKey(), count: count) }
+            if pendingKeyCount > 0 { storage.pendingKeys.initialize(repeating: PendingPersonKey(), count: count) }
             pendingKeyCount = 0
         }
         if !maskedIdentityNumbers.isEmpty { maskedIdentityNumbers.removeAll(keepingCapacity: true) }
@@ -371,7 +399,7 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
             (storage.identities + count).initialize(to: reader.identity)
             if let pending = reader.pendingPersonKey {
                 storage.keyPending[count] = true
-                storage.pendingKeys[count] = pending
+                (storage.pendingKeys + count).initialize(to: pending)
                 pendingKeyCount += 1
             } else {
                 storage.keyPending[count] = false

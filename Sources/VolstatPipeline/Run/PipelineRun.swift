@@ -81,6 +81,8 @@ public final class PipelineRun {
         // The binary's digest is found (or computed) on another thread while the run gets ready.
         let ledgerFolder = request.outputRoot.appendingPathComponent(".volstat")
         let binaryDigest = BackgroundValue { BinaryDigest.sha256(cacheIn: ledgerFolder) }
+        // A run that stops early still waits for it: it may be writing its cache.
+        defer { _ = binaryDigest.value }
         let config = request.config
         let lock = try RunLock(folder: request.outputRoot.appendingPathComponent(config.name), pipeline: config.name)
         defer { withExtendedLifetime(lock) {} }

@@ -75,9 +75,10 @@ struct IngestStage {
         }
     }
 
-    /// The rows of a plain CSV file, estimated from the line breaks in its first 64 KiB (exact
-    /// when the file fits in them), for sizing tables before the file is read; nil for an XML
-    /// or gzip file, or one whose sample holds no row after the header.
+    /// The rows of a plain CSV file, estimated from the line breaks after the header in its first
+    /// 64 KiB (counted when the whole file fits in them, blank lines and line breaks inside quotes
+    /// included), for sizing tables before the file is read; nil for an XML or gzip file, or a
+    /// larger file whose first 64 KiB hold no row after the header.
     static func estimatedRows(of input: Input) -> Int? {
         guard input.source.format == .csv, input.bytes > 0 else { return nil }
         let descriptor = Glibc.open(input.path, O_RDONLY | O_CLOEXEC)
@@ -205,7 +206,8 @@ struct IngestStage {
     static let unreadableDigest = "unreadable"
 
     /// Opens the file on a reading thread of its own (`ReadAheadRows`): reading, decoding,
-    /// mapping and pseudonymising run there while this thread validates and aggregates.
+    /// mapping and pseudonymising run there while this thread validates and aggregates (this
+    /// thread computes a share of the person keys when the reading thread is the slower).
     private func open(
         _ input: Input, digest: InputDigest?, preparation: RowPreparation?
     ) throws
