@@ -5,7 +5,7 @@ public import VolstatCore
 /// decodes, maps and pseudonymises its rows into batches, while the caller's thread validates and
 /// aggregates the batch before. (A share of the person keys the reading thread may leave to the
 /// caller's thread, which computes them in `identity`, see `PersonKeyShare`; the identity numbers
-/// themselves never leave this type.) Rows come out in file order, exactly as `CanonicalRowReader`
+/// themselves never leave the ingest module.) Rows come out in file order, exactly as `CanonicalRowReader`
 /// gives them, so the two are interchangeable; only the work is spread over two cores.
 ///
 /// Memory is bounded: three batches of at most `rowsPerBatch` rows are in flight, with the
