@@ -13,6 +13,11 @@ public import VolstatCore
 public struct RegistrationStore: Sendable {
     /// One accepted registration.
     public struct Registration: Sendable, Equatable {
+        /// Whether it counts as registered on day `end` (days since 1970): registered by then and
+        /// not deregistered.
+        @inline(__always)
+        public func isCounted(through end: Int32) -> Bool { registeredAt <= end && !deregistered }
+
         /// Verified hours in the period, in hundredths.
         public var hours: Int64 = 0
         /// The years (bit `year - 2000`) in which the registration has a verified record, up to as_of.
@@ -50,7 +55,7 @@ public struct RegistrationStore: Sendable {
     /// before it and not deregistered.
     @inline(__always)
     public func isCounted(_ registration: Int, through end: Int32) -> Bool {
-        registrations[registration].registeredAt <= end && !registrations[registration].deregistered
+        registrations[registration].isCounted(through: end)
     }
 
     /// Whether a person has more than one registration (and needs de-duplication per region).

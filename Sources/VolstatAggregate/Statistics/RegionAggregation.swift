@@ -44,12 +44,12 @@ public enum RegionAggregation {
         var seenNew = Set<UInt64>()
         var seenActive = Set<UInt64>()
         for index in leaves.several {
-            let index = Int(index)
-            let person = Int(store.registrations[index].person)
-            let counted = store.isCounted(index, through: rules.end)
-            let isNew = counted && store.registrations[index].registeredAt >= rules.yearStart
-            let active = store.registrations[index].active
-            for group in groupsOfLeaf[leaves.leaf(of: store.registrations[index].region)] {
+            let registration = store.registrations[Int(index)]
+            let person = Int(registration.person)
+            let counted = registration.isCounted(through: rules.end)
+            let isNew = counted && registration.registeredAt >= rules.yearStart
+            let active = registration.active
+            for group in groupsOfLeaf[leaves.leaf(of: registration.region)] {
                 let key = UInt64(UInt32(group)) << 32 | UInt64(UInt32(person))
                 if counted && seenRegistered.insert(key).inserted {
                     groupTallies[group].countRegistered(person: person, of: store, rules)
@@ -61,8 +61,11 @@ public enum RegionAggregation {
         for (leaf, tally) in leaves.tallies.enumerated() {
             for group in groupsOfLeaf[leaf] { groupTallies[group].add(tally) }
         }
-        var groups = zip(groupCodes, groupTallies).map { code, tally in tally.statistics(code: code) }
-        for index in groups.indices { groups[index].population = population[groups[index].code] }
+        let groups = zip(groupCodes, groupTallies).map { code, tally in
+            var statistics = tally.statistics(code: code)
+            statistics.population = population[code]
+            return statistics
+        }
         return groups.sorted { $0.code < $1.code }
     }
 
@@ -106,10 +109,11 @@ public enum RegionAggregation {
         /// Counts one more registered person, with the attributes the store keeps for them.
         @inline(__always)
         mutating func countRegistered(person: Int, of store: RegistrationStore, _ rules: CountingRules) {
-            let status = store.persons[person].politicalStatus
-            let born = store.persons[person].birthDate
-            let household = store.persons[person].household
-            let education = store.persons[person].education
+            let attributes = store.persons[person]
+            let status = attributes.politicalStatus
+            let born = attributes.birthDate
+            let household = attributes.household
+            let education = attributes.education
             registered += 1
             if status == 0 {
                 politicalStatusUnknown += 1
@@ -180,20 +184,19 @@ public enum RegionAggregation {
         init(_ store: RegistrationStore, _ range: Range<Int>, _ rules: CountingRules) {
             leafOfCode = [Int32](repeating: -1, count: 1_000_000)
             for index in range {
-                let person = Int(store.registrations[index].person)
-                let leaf = leaf(adding: store.registrations[index].region)
-                tallies[leaf].hours += store.registrations[index].hours
+                let registration = store.registrations[index]
+                let person = Int(registration.person)
+                let leaf = leaf(adding: registration.region)
+                tallies[leaf].hours += registration.hours
                 guard !store.hasSeveralRegistrations(person) else {
                     several.append(Int32(index))
                     continue
                 }
-                if store.isCounted(index, through: rules.end) {
+                if registration.isCounted(through: rules.end) {
                     tallies[leaf].countRegistered(person: person, of: store, rules)
-                    if store.registrations[index].registeredAt >= rules.yearStart {
-                        tallies[leaf].newRegistrations += 1
-                    }
+                    if registration.registeredAt >= rules.yearStart { tallies[leaf].newRegistrations += 1 }
                 }
-                if store.registrations[index].active { tallies[leaf].active += 1 }
+                if registration.active { tallies[leaf].active += 1 }
             }
         }
 

@@ -36,9 +36,8 @@ public final class FingerprintTable {
     static let minimumBuckets = 16_384
 
     /// The generation in an entry's low byte of each file since the last renumbering (1 stands
-    /// for every file before it), and the next one to give.
+    /// for every file before it); they are given from 2 on, so the next is `count + 2`.
     private var generations: [Int32: UInt64] = [:]
-    private var nextGeneration: UInt64 = 2
     private var lastFile: Int32 = -1
     private var lastGeneration: UInt64 = 0
 
@@ -78,10 +77,19 @@ public final class FingerprintTable {
     /// -1 when its home and the buckets after it are all full (an insert grows the table).
     @inline(__always)
     public func lookup(_ fingerprint: UInt64) -> (found: Bool, slot: Int) {
+        Self.find(fingerprint, in: entries, buckets: bucketCount)
+    }
+
+    /// `lookup` in `entries` of `buckets` home buckets: an entry lies in its home bucket or at
+    /// most `maximumSpill` buckets after it, which is what lets a bucket tell the high 8 bits.
+    @inline(__always)
+    private static func find(
+        _ fingerprint: UInt64, in entries: UnsafeMutableBufferPointer<UInt64>, buckets: Int
+    ) -> (found: Bool, slot: Int) {
         let wanted = fingerprint << 8
-        let first = Self.home(fingerprint, buckets: bucketCount) &* Self.bucketSize
+        let first = home(fingerprint, buckets: buckets) &* bucketSize
         var slot = first
-        let end = first + (Self.maximumSpill + 1) * Self.bucketSize
+        let end = first + (maximumSpill + 1) * bucketSize
         while slot < end {
             let entry = entries[slot]
             if entry == 0 { return (false, slot) }
@@ -134,15 +142,14 @@ public final class FingerprintTable {
             (lastFile, lastGeneration) = (file, known)
             return known
         }
-        if nextGeneration > 255 {
+        if generations.count + 2 > 255 {
             for slot in entries.indices where entries[slot] != 0 { entries[slot] = entries[slot] & ~0xFF | 1 }
             generations.removeAll()
-            nextGeneration = 2
         }
-        generations[file] = nextGeneration
-        (lastFile, lastGeneration) = (file, nextGeneration)
-        nextGeneration += 1
-        return lastGeneration
+        let next = UInt64(generations.count + 2)
+        generations[file] = next
+        (lastFile, lastGeneration) = (file, next)
+        return next
     }
 
     /// Forgets the ids `file` added, if it added them since the last renumbering (which merges
@@ -174,7 +181,7 @@ public final class FingerprintTable {
         var size = buckets
         while true {
             if let rebuilt = rebuilt(buckets: size, dropping: dropped) {
-                (memory, bucketCount, count) = rebuilt
+                (memory, bucketCount, count) = (rebuilt.memory, size, rebuilt.count)
                 return
             }
             size *= 2
@@ -185,22 +192,21 @@ public final class FingerprintTable {
     }
 
     /// The entries placed in `buckets` home buckets; nil when one of them would spill too far.
-    private func rebuilt(buckets: Int, dropping dropped: UInt64?) -> (ZeroedArray<UInt64>, Int, Int)? {
+    private func rebuilt(buckets: Int, dropping dropped: UInt64?) -> (memory: ZeroedArray<UInt64>, count: Int)? {
         assert(buckets >= 256 * (Self.maximumSpill + 2), "a bucket must tell the fingerprint's high 8 bits")
-        var larger = ZeroedArray<UInt64>(count: (buckets + Self.maximumSpill) * Self.bucketSize)
+        var target = ZeroedArray<UInt64>(count: (buckets + Self.maximumSpill) * Self.bucketSize)
         var placed = 0
-        let fits = larger.withUnsafeMutableBufferPointer { target in
+        let fits = target.withUnsafeMutableBufferPointer { target in
             for slot in entries.indices where entries[slot] != 0 && entries[slot] & 0xFF != dropped {
                 let fingerprint = fingerprint(at: slot)
-                var index = Self.home(fingerprint, buckets: buckets) * Self.bucketSize
-                let end = index + (Self.maximumSpill + 1) * Self.bucketSize
-                while index < end, target[index] != 0 { index += 1 }
-                guard index < end else { return false }
+                // Stored fingerprints differ, so the walk ends at an empty entry or finds no room.
+                let index = Self.find(fingerprint, in: target, buckets: buckets).slot
+                guard index >= 0 else { return false }
                 target[index] = fingerprint << 8 | entries[slot] & 0xFF
                 placed += 1
             }
             return true
         }
-        return fits ? (larger, buckets, placed) : nil
+        return fits ? (target, placed) : nil
     }
 }

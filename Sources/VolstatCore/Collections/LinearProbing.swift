@@ -1,7 +1,8 @@
 /// The arithmetic the open-addressing tables share (`ByteKeyTable`, `PersonIndex`,
 /// `FingerprintTable`): any number of slots, not only powers of two, so that a table is sized to
 /// what it will hold; a key's home slot is a uniformly random word scaled to the size
-/// (multiply-shift), and a probe walks on to the next slot, wrapping at the end.
+/// (multiply-shift), and a probe walks on to the next slot, wrapping at the end (`FingerprintTable`
+/// uses the sizing and the home only: its entries spill into buckets after the last instead).
 enum LinearProbing {
     /// Slots for `capacity` entries at a load of at most 3/4.
     @inline(__always)

@@ -31,23 +31,22 @@ final class BatchChannel<Batch: AnyObject>: @unchecked Sendable {
     init(batches: Int) { limit = batches }
 
     /// A batch to fill: a recycled one, a new one (`make`) while fewer than the limit exist, or
-    /// nil once the consumer has gone; whether the reading thread had to wait for it (every
-    /// batch was full or in use: the consumer is the slower of the two); and whether the consumer
-    /// waited for a batch since the last call (the reading thread is the slower).
-    func emptyBatch(make: () -> Batch) -> (batch: Batch, waited: Bool, consumerWaited: Bool)? {
+    /// nil once the consumer has gone; with its state: whether the reading thread had to wait for
+    /// it (every batch was full or in use: the consumer is the slower of the two), and whether the
+    /// consumer waited for a batch since the last call (the reading thread is the slower).
+    func emptyBatch(make: () -> Batch) -> (batch: Batch, state: BatchState)? {
         condition.lock()
         defer { condition.unlock() }
-        var waited = false
-        let consumerWaited = self.consumerWaited
-        self.consumerWaited = false
+        var state = BatchState(consumerWaited: consumerWaited)
+        consumerWaited = false
         while true {
             if cancelled { return nil }
-            if let batch = empty.popLast() { return (batch, waited, consumerWaited) }
+            if let batch = empty.popLast() { return (batch, state) }
             if created < limit {
                 created += 1
-                return (make(), waited, consumerWaited)
+                return (make(), state)
             }
-            waited = true
+            state.readerIsAhead = true
             readerWaiting = true
             condition.wait()
             readerWaiting = false
@@ -116,16 +115,18 @@ extension BatchChannel where Batch: FillableBatch {
     /// The reading thread's loop: fills batches until the input ends, fails or the consumer leaves.
     ///
     /// - Parameters:
+    ///   - begin: called with each batch before its first record (its `state` set).
     ///   - readOne: reads the next record into the batch; false at the end of the input.
     ///   - bytesConsumed: the bytes of the file read so far.
     ///   - finish: records what else the consumer needs besides the records.
     func fill(
-        make: () -> Batch, readOne: (Batch) throws -> Bool, bytesConsumed: () -> Int,
-        finish: (Batch) -> Void = { _ in }
+        make: () -> Batch, begin: (Batch) -> Void = { _ in }, readOne: (Batch) throws -> Bool,
+        bytesConsumed: () -> Int, finish: (Batch) -> Void = { _ in }
     ) {
-        while let (batch, waited, consumerWaited) = emptyBatch(make: make) {
+        while let (batch, state) = emptyBatch(make: make) {
             batch.reset()
-            batch.state = BatchState(readerIsAhead: waited, consumerWaited: consumerWaited)
+            batch.state = state
+            begin(batch)
             var ended = false
             do {
                 while batch.count < batch.capacity, !batch.isFull {

@@ -1,6 +1,10 @@
 import VolstatCompression
 public import VolstatCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The file formats volstat reads.
 public enum InputFormat: String, Sendable, CaseIterable {
     case csv
@@ -19,6 +23,38 @@ public enum InputFormat: String, Sendable, CaseIterable {
 /// Opens an export as a stream of UTF-8 bytes: gzip is recognised by its magic bytes and
 /// decompressed as it is read, and GB18030 is transcoded, so the readers above see plain UTF-8.
 public enum InputFile {
+    /// The first two bytes of a gzip file.
+    static let gzipMagic: [UInt8] = [0x1F, 0x8B]
+
+    /// Row estimates assume at most one row per this many bytes, so that a file whose first rows
+    /// are unusually short does not size the tables for far more rows than it can hold.
+    static let minimumBytesPerRow = 16
+
+    /// The rows of a plain CSV file of `bytes` bytes, estimated from the line breaks after the
+    /// header in its first 64 KiB (counted when the whole file fits in them, blank lines and line
+    /// breaks inside quotes included), for sizing tables before the file is read; nil for a gzip
+    /// file, or a larger file whose first 64 KiB hold no row after the header.
+    public static func estimatedRows(path: String, bytes: Int) -> Int? {
+        guard bytes > 0 else { return nil }
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var sample = [UInt8](repeating: 0, count: min(bytes, 1 << 16))
+        let count = sample.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+        guard count > 0 else { return nil }
+        sample.removeSubrange(count...)
+        if sample.starts(with: gzipMagic) { return nil }
+        guard let headerEnd = sample.firstIndex(of: 0x0A) else { return nil }
+        let rows = sample[(headerEnd + 1)...].reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+        if count == bytes {
+            // The whole file: its rows, and one more for a last line without a line break.
+            return rows + (sample.last == 0x0A ? 0 : 1)
+        }
+        guard rows > 0, let lastBreak = sample.lastIndex(of: 0x0A), lastBreak > headerEnd else { return nil }
+        let bytesPerRow = Double(lastBreak - headerEnd) / Double(rows)
+        return min(Int(Double(bytes - headerEnd - 1) / bytesPerRow), bytes / minimumBytesPerRow)
+    }
+
     /// What was found out while opening a file.
     public struct Opened {
         public var source: any ByteSource
@@ -40,7 +76,7 @@ public enum InputFile {
         let file: any ByteSource = digest.map { HashingByteSource(opened, digest: $0) } ?? opened
         let magic = try PrefixedSource.readPrefix(of: file, count: 2)
         var source: any ByteSource = PrefixedSource(prefix: magic, source: file)
-        let compressed = magic == [0x1F, 0x8B]
+        let compressed = magic == gzipMagic
         if compressed { source = try GzipReader(source: source, name: path) }
         var resolved = encoding
         if encoding == .auto && transcode {

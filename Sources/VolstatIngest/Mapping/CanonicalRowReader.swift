@@ -40,9 +40,8 @@ public final class CanonicalRowReader: CanonicalRow {
     /// The same reader when it is a CSV reader and the source maps no values: `layOutFields`
     /// then points into the reader's chunk instead of copying. Unretained, as `csv`.
     private let directCSV: Unmanaged<CSVReader>?
-    private let slots: [Int]
-    /// `slots` in memory of its own, for the per-field loop of `layOutFields` (no bounds or
-    /// uniqueness checks of an array).
+    /// Per canonical field, the reader's slot (-1: no column), in memory of its own, for the
+    /// per-field loop of `layOutFields` (no bounds or uniqueness checks of an array).
     private let slotTable: UnsafeMutableBufferPointer<Int>
     private let names: [String]
     private let mappedValues: [[String: Range<Int>]?]
@@ -70,7 +69,7 @@ public final class CanonicalRowReader: CanonicalRow {
         }
         var slotOfName: [String: Int] = [:]
         for (slot, name) in reader.fieldNames.enumerated() where slotOfName[name] == nil { slotOfName[name] = slot }
-        slots = names.map { slotOfName[$0] ?? -1 }
+        let slots = names.map { slotOfName[$0] ?? -1 }
         let missing = zip(mapping.dataset.fields, slots).filter { field, slot in
             slot < 0 && mapping.dataset.requiredFields.contains(field)
         }
@@ -117,7 +116,7 @@ public final class CanonicalRowReader: CanonicalRow {
     /// identity number's bytes there are overwritten with spaces, so that no value handed on
     /// holds the raw number; read `hasIdentityNumber` before.
     func layOutFields(to spans: UnsafeMutablePointer<Int>, arena: ByteArena, base: UnsafeRawPointer) -> Int? {
-        let fieldCount = slots.count
+        let fieldCount = slotTable.count
         guard let direct = directCSV else {
             for field in 0..<fieldCount {
                 guard let value = value(field) else {
@@ -140,7 +139,7 @@ public final class CanonicalRowReader: CanonicalRow {
         let offset = UnsafeRawPointer(bytes) - base
         let present = csv.valueCount
         let identityField = identityField ?? -1
-        if identityField >= 0, case let slot = slots[identityField], slot >= 0, slot < present {
+        if identityField >= 0, case let slot = slotTable[identityField], slot >= 0, slot < present {
             let (start, count) = csv.valueExtent(slot)
             (bytes + start).update(repeating: 0x20, count: count)
         }
@@ -213,7 +212,7 @@ public final class CanonicalRowReader: CanonicalRow {
 
     /// A field's bytes without surrounding spaces, before value mapping.
     private func rawValue(_ field: Int) -> UnsafeRawBufferPointer? {
-        let slot = slots[field]
+        let slot = slotTable[field]
         guard slot >= 0 else { return nil }
         let value = csv.map { csv in csv._withUnsafeGuaranteedRef { $0.value(at: slot) } } ?? reader.value(at: slot)
         guard let bytes = value else { return nil }

@@ -42,7 +42,7 @@ public final class Pseudonymiser: @unchecked Sendable {
     /// is left unpseudonymised: the result has no person key, and `pending` holds the normalised
     /// number for `personKey(of:)` to pseudonymise later (on another thread, say). Otherwise
     /// `pending` is nil.
-    public func check(
+    func check(
         _ raw: UnsafeRawBufferPointer, legacy: LegacyIdentityPolicy, verify: Bool, deferKey: Bool,
         pending: inout PendingPersonKey?
     ) -> IdentityCheck {
@@ -78,7 +78,7 @@ public final class Pseudonymiser: @unchecked Sendable {
     }
 
     /// The person key of a number that `check(_:legacy:verify:deferKey:pending:)` left pending.
-    public func personKey(of pending: PendingPersonKey) -> PersonKey {
+    func personKey(of pending: PendingPersonKey) -> PersonKey {
         withUnsafeBytes(of: pending.number) { personKey(UnsafeRawBufferPointer(rebasing: $0[0..<18])) }
     }
 
@@ -91,7 +91,8 @@ public final class Pseudonymiser: @unchecked Sendable {
     {
         switch ResidentIdentityNumber.validate(normalised) {
         case .success(let birthDate):
-            if deferKey, normalised.count == 18 {
+            // A valid number has 18 bytes.
+            if deferKey {
                 var number: (UInt64, UInt64, UInt64) = (0, 0, 0)
                 withUnsafeMutableBytes(of: &number) { $0.copyMemory(from: normalised) }
                 pending = PendingPersonKey(number: number)
@@ -107,7 +108,7 @@ public final class Pseudonymiser: @unchecked Sendable {
 /// A valid identity number whose person key is still to be computed: its 18 normalised bytes,
 /// kept only until `Pseudonymiser.personKey(of:)` turns them into the key. Printed, dumped or
 /// shown by a failed test, it shows no digit of the number.
-public struct PendingPersonKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible,
+struct PendingPersonKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
     fileprivate var number: (UInt64, UInt64, UInt64)
@@ -115,9 +116,9 @@ public struct PendingPersonKey: Sendable, CustomStringConvertible, CustomDebugSt
     fileprivate init(number: (UInt64, UInt64, UInt64)) { self.number = number }
 
     /// No number: what a used one is overwritten with.
-    public init() { number = (0, 0, 0) }
+    init() { number = (0, 0, 0) }
 
-    public var description: String { "PendingPersonKey(redacted)" }
-    public var debugDescription: String { description }
-    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+    var description: String { "PendingPersonKey(redacted)" }
+    var debugDescription: String { description }
+    var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }

@@ -17,9 +17,7 @@ public final class ReadAheadRows: CanonicalRow {
     public let dataset: Dataset
     public let file: String
     public var line: Int { view.lines[position] }
-    public var identity: IdentityCheck? {
-        hasIdentities && position >= 0 && position < current.count ? identity(ofRow: position) : nil
-    }
+    public var identity: IdentityCheck? { identityAhead(0) }
     public var maskedIdentityNumber: String? { current.maskedIdentityNumbers[position] }
     /// Why the record could not be read at all (ragged, malformed, invalid encoding).
     public var problem: RecordProblem? { view.problems[position] }
@@ -131,9 +129,11 @@ public final class ReadAheadRows: CanonicalRow {
         }
         while let next = try channel.batch(after: current) {
             if current.capacity == 0, let fileBytes, let offset = next.offset, offset > 0, !next.state.isLast {
-                // At most one row per 16 bytes: a first batch of unusually short rows must not
-                // size the tables for far more rows than the file can hold.
-                estimatedRows = min(Int(Double(fileBytes) * Double(next.count) / Double(offset)), fileBytes / 16)
+                // Capped (see `InputFile.minimumBytesPerRow`): a first batch of unusually short
+                // rows must not size the tables for far more rows than the file can hold.
+                estimatedRows = min(
+                    Int(Double(fileBytes) * Double(next.count) / Double(offset)),
+                    fileBytes / InputFile.minimumBytesPerRow)
             }
             current = next
             view = next.view
@@ -207,8 +207,8 @@ public final class ReadAheadRows: CanonicalRow {
                 RowBatch(
                     fieldCount: fieldCount, capacity: rowsPerBatch, storesIdentities: storesIdentities)
             },
+            begin: { batch in personKeys.adjust(to: batch.state) },
             readOne: { batch in
-                if batch.count == 0 { personKeys.adjust(to: batch.state) }
                 reader.defersPersonKeys = personKeys.defers(row: batch.count)
                 guard try reader.next() else { return false }
                 batch.append(reader, steps: batch.state.readerIsAhead ? aheadSteps : steps)
@@ -294,8 +294,8 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
     private let storage: View
     /// The masked identity numbers of the rows whose number has a problem, by row.
     private(set) var maskedIdentityNumbers: [Int: String] = [:]
-    /// Rows whose person key the reading thread left to the consumer.
-    private var pendingKeyCount = 0
+    /// Some row's person key was left to the consumer (its number is cleared at the reset).
+    private var hasPendingKeys = false
     /// Whether any row has a problem: a batch without one skips destroying them one by one
     /// (through the generic value witness of `RecordProblem?`, 1 % of the reading thread).
     private var hasProblems = false
@@ -347,8 +347,8 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
         if storesIdentities {
             storage.identities.deinitialize(count: count)
             // Numbers whose key was never asked for are not left behind either.
-            if pendingKeyCount > 0 { storage.pendingKeys.initialize(repeating: PendingPersonKey(), count: count) }
-            pendingKeyCount = 0
+            if hasPendingKeys { storage.pendingKeys.initialize(repeating: PendingPersonKey(), count: count) }
+            hasPendingKeys = false
         }
         if !maskedIdentityNumbers.isEmpty { maskedIdentityNumbers.removeAll(keepingCapacity: true) }
         count = 0
@@ -400,7 +400,7 @@ private final class RowBatch: FillableBatch, @unchecked Sendable {
             if let pending = reader.pendingPersonKey {
                 storage.keyPending[count] = true
                 (storage.pendingKeys + count).initialize(to: pending)
-                pendingKeyCount += 1
+                hasPendingKeys = true
             } else {
                 storage.keyPending[count] = false
             }

@@ -21,7 +21,9 @@ enum BinaryDigest {
     /// - Parameter settled: how long ago the binary must have last changed for its digest to be
     ///   cached (tests shorten it).
     static func sha256(cacheIn folder: URL, binary: String = "/proc/self/exe", settled: Int = 2) -> String {
-        guard let identity = identity(of: binary) else { return compute(binary) }
+        guard let identity = identity(of: binary) else {
+            return (try? Digest.sha256(file: binary).digest) ?? VolstatVersion.current
+        }
         let cache = folder.appendingPathComponent("binary-sha256")
         if let text = try? String(contentsOf: cache, encoding: .utf8) {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -31,9 +33,9 @@ enum BinaryDigest {
                 return String(lines[1])
             }
         }
-        let digest = compute(binary)
-        guard digest != VolstatVersion.current, identity == Self.identity(of: binary),
-            isSettled(binary, seconds: settled)
+        guard let digest = try? Digest.sha256(file: binary).digest else { return VolstatVersion.current }
+        // Cached only when the binary did not change while it was hashed, nor just before.
+        guard let after = status(of: binary), line(after) == identity, Int(time(nil) - after.st_ctim.tv_sec) >= settled
         else {
             return digest
         }
@@ -52,21 +54,14 @@ enum BinaryDigest {
     }
 
     /// Device, inode, size and the modification and change times in nanoseconds, as one line.
-    static func identity(of path: String) -> String? {
+    static func identity(of path: String) -> String? { status(of: path).map(line) }
+
+    private static func status(of path: String) -> stat? {
         var status = stat()
-        guard stat(path, &status) == 0 else { return nil }
-        return
-            "\(status.st_dev) \(status.st_ino) \(status.st_size) \(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec) \(status.st_ctim.tv_sec).\(status.st_ctim.tv_nsec)"
+        return stat(path, &status) == 0 ? status : nil
     }
 
-    /// Whether the file was last changed at least `seconds` ago.
-    private static func isSettled(_ path: String, seconds: Int) -> Bool {
-        var status = stat()
-        guard stat(path, &status) == 0 else { return false }
-        return Int(time(nil) - status.st_ctim.tv_sec) >= seconds
-    }
-
-    private static func compute(_ binary: String) -> String {
-        (try? Digest.sha256(file: binary).digest) ?? VolstatVersion.current
+    private static func line(_ status: stat) -> String {
+        "\(status.st_dev) \(status.st_ino) \(status.st_size) \(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec) \(status.st_ctim.tv_sec).\(status.st_ctim.tv_nsec)"
     }
 }

@@ -75,29 +75,11 @@ struct IngestStage {
         }
     }
 
-    /// The rows of a plain CSV file, estimated from the line breaks after the header in its first
-    /// 64 KiB (counted when the whole file fits in them, blank lines and line breaks inside quotes
-    /// included), for sizing tables before the file is read; nil for an XML or gzip file, or a
-    /// larger file whose first 64 KiB hold no row after the header.
+    /// The rows of a CSV input estimated before it is read (`InputFile.estimatedRows`); nil for
+    /// an XML file.
     static func estimatedRows(of input: Input) -> Int? {
-        guard input.source.format == .csv, input.bytes > 0 else { return nil }
-        let descriptor = Glibc.open(input.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var sample = [UInt8](repeating: 0, count: min(input.bytes, 1 << 16))
-        let count = sample.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { return nil }
-        sample.removeSubrange(count...)
-        if sample.starts(with: [0x1F, 0x8B]) { return nil }
-        guard let headerEnd = sample.firstIndex(of: 0x0A) else { return nil }
-        let rows = sample[(headerEnd + 1)...].reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
-        if count == input.bytes {
-            // The whole file: its rows, and one more for a last line without a line break.
-            return rows + (sample.last == 0x0A ? 0 : 1)
-        }
-        guard rows > 0, let lastBreak = sample.lastIndex(of: 0x0A), lastBreak > headerEnd else { return nil }
-        let bytesPerRow = Double(lastBreak - headerEnd) / Double(rows)
-        return min(Int(Double(input.bytes - headerEnd - 1) / bytesPerRow), input.bytes / 16)
+        guard input.source.format == .csv else { return nil }
+        return InputFile.estimatedRows(path: input.path, bytes: input.bytes)
     }
 
     /// One digest of the whole set of inputs, references, binary and day of the run: what reuse

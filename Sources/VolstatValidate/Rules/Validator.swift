@@ -297,7 +297,7 @@ public final class Validator {
             }
         }
         let recordSlot = checkDuplicate(
-            recordID, in: serviceRecordIDs, field: ServiceRecordField.recordID, of: .serviceRecords, &checks)
+            recordID, in: serviceRecordIDs, field: ServiceRecordField.recordID, &checks)
         guard conclude(row, findings: checks.findings), let recordID, let registration, let hours, let started else {
             return nil
         }
@@ -333,7 +333,7 @@ public final class Validator {
             PlacementField.politicalStatus, rule: .politicalStatusUnknown, table: .politicalStatus)
         let rating = checks.code(PlacementField.rating, rule: .ratingUnknown, table: .rating)
         let placementSlot = checkDuplicate(
-            placementID, in: placementIDs, field: PlacementField.placementID, of: .placements, &checks)
+            placementID, in: placementIDs, field: PlacementField.placementID, &checks)
         guard conclude(row, findings: checks.findings), let placementID, let region, stage > 0 else { return nil }
         placementIDs.insert(placementID, file: file, at: placementSlot)
         return PlacementFacts(
@@ -361,7 +361,7 @@ public final class Validator {
             steps.append(moment)
         }
         let region = checks.region(OrderField.regionCode, required: false)
-        let orderSlot = checkDuplicate(orderID, in: orderIDs, field: OrderField.orderID, of: .orders, &checks)
+        let orderSlot = checkDuplicate(orderID, in: orderIDs, field: OrderField.orderID, &checks)
         guard conclude(row, findings: checks.findings), let orderID, let requested else { return nil }
         orderIDs.insert(orderID, file: file, at: orderSlot)
         return OrderFacts(
@@ -481,14 +481,14 @@ public final class Validator {
     /// before (on a row without other errors) and returns the entry where the id goes, for the
     /// insert once the row is accepted (-1 when there is none to give: the insert then probes).
     private func checkDuplicate(
-        _ id: UInt64?, in table: FingerprintTable, field: Int, of dataset: Dataset, _ checks: inout RowChecks
+        _ id: UInt64?, in table: FingerprintTable, field: Int, _ checks: inout RowChecks
     ) -> Int {
         guard let id, !checks.hasError else { return -1 }
         let found = table.lookup(id)
         guard found.found else { return found.slot }
         let text = checks.row.value(field).map(FieldText.display) ?? ""
         checks.add(
-            .recordDuplicate, field: field, "\(dataset.fields[field]) '\(text)' was seen before; the first is kept",
+            .recordDuplicate, field: field, "\(checks.fieldName(field)) '\(text)' was seen before; the first is kept",
             value: text)
         return -1
     }
