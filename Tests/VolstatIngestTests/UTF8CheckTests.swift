@@ -1,3 +1,4 @@
+import CSystemShims
 import Testing
 
 @testable import VolstatIngest
@@ -46,5 +47,70 @@ struct UTF8CheckTests {
             let found = bytes.withUnsafeBytes { UTF8Check.firstProblem($0) }
             #expect(found == Self.reference(bytes), "\(bytes.map { String($0, radix: 16) })")
         }
+    }
+
+    /// A valid text of ASCII, two-, three- and four-byte characters, a few hundred bytes long, so
+    /// that it spans many of the 32-byte blocks `volstat_utf8_checked_prefix` checks at once.
+    static let longText: [UInt8] = Array(
+        (0..<12).map { "V\($0)0000123,江西省南昌市新时代文明实践站\($0),é𠮷,2022-04-11 12:45:00,7.75\n" }.joined().utf8)
+
+    @Test("long random texts find the same first problem, wherever it falls in a 32-byte block")
+    func longRandomText() {
+        let pieces: [[UInt8]] = [
+            Array("abcdefgh".utf8), Array("青年志愿者协会".utf8), Array("é".utf8), Array("𠮷".utf8),
+            Array(String(repeating: "x", count: 29).utf8),
+        ]
+        let breakers: [[UInt8]] = [
+            [0xEF, 0xBF, 0xBD], [0xED, 0xA0, 0x80], [0xE0, 0x80, 0x80], [0xF0, 0x80, 0x80, 0x80], [0xC1, 0xBF],
+            [0x80], [0xE4, 0xB8], [0xF4, 0x90, 0x80, 0x80], [0xFF], [0xF0, 0x9F, 0x98],
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<1500 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...60, using: &generator) {
+                bytes += pieces[Int.random(in: 0..<pieces.count, using: &generator)]
+            }
+            if Bool.random(using: &generator) {
+                let at = Int.random(in: 0...bytes.count, using: &generator)
+                bytes.insert(contentsOf: breakers[Int.random(in: 0..<breakers.count, using: &generator)], at: at)
+            }
+            let found = bytes.withUnsafeBytes { UTF8Check.firstProblem($0) }
+            #expect(found == Self.reference(bytes), "\(bytes.map { String($0, radix: 16) })")
+        }
+    }
+
+    @Test("a bad byte at every offset of a long text is found at the character it breaks")
+    func everyOffset() {
+        let text = Self.longText
+        #expect(Self.reference(text) == nil)
+        #expect(text.withUnsafeBytes { UTF8Check.firstProblem($0) } == nil)
+        for offset in text.indices {
+            for bad: UInt8 in [0x80, 0xBF, 0xC0, 0xE4, 0xF0, 0xF5, 0xFF, 0x41] {
+                var bytes = text
+                bytes[offset] = bad
+                let found = bytes.withUnsafeBytes { UTF8Check.firstProblem($0) }
+                #expect(found == Self.reference(bytes), "byte \(bad) at \(offset)")
+            }
+            var withReplacement = text
+            withReplacement.insert(contentsOf: [0xEF, 0xBF, 0xBD], at: offset)
+            let found = withReplacement.withUnsafeBytes { UTF8Check.firstProblem($0) }
+            #expect(found == Self.reference(withReplacement), "U+FFFD at \(offset)")
+        }
+    }
+
+    @Test("the block check's prefix is clean and ends at a character's start")
+    func checkedPrefix() {
+        let text = Self.longText
+        for cut in [0, 1, 31, 32, 33, 64, 100, text.count / 2, text.count] {
+            var bytes = Array(text[..<cut])
+            if cut < text.count { bytes.append(0xFF) }
+            let prefix = bytes.withUnsafeBufferPointer { volstat_utf8_checked_prefix($0.baseAddress, $0.count) }
+            #expect(prefix <= cut)
+            #expect(Self.reference(Array(bytes[..<prefix])) == nil)
+            #expect(prefix == bytes.count || bytes[prefix] & 0xC0 != 0x80)
+        }
+        // Clean text is cleared up to a few bytes from its end (on a processor with AVX2).
+        let prefix = text.withUnsafeBufferPointer { volstat_utf8_checked_prefix($0.baseAddress, $0.count) }
+        #expect(prefix == 0 || prefix >= text.count - 32 - 7)
     }
 }

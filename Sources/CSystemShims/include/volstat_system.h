@@ -17,6 +17,11 @@ static inline void volstat_prefetch(const void *address) {
     __builtin_prefetch(address, 0, 3);
 }
 
+/* The length of a prefix of `bytes` that is well-formed UTF-8 without U+FFFD and ends at the
+   start of a character: most of them where the processor has AVX2 (32 bytes per step), 0 where it
+   has not. The caller checks the rest, one character at a time, to find where a problem is. */
+size_t volstat_utf8_checked_prefix(const unsigned char *bytes, size_t count);
+
 /* For 16 bytes at `bytes`: bit i of *structural is set when byte i is `delimiter`, LF or CR, and
    bit i of *quotes when it is `quote` (the CSV tokenizer's fast path). SSE2 where there is SSE2
    (every x86-64), one byte at a time elsewhere. */
