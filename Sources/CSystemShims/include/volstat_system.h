@@ -22,30 +22,36 @@ static inline void volstat_prefetch(const void *address) {
    has not. The caller checks the rest, one character at a time, to find where a problem is. */
 size_t volstat_utf8_checked_prefix(const unsigned char *bytes, size_t count);
 
-/* For 16 bytes at `bytes`: bit i of *structural is set when byte i is `delimiter`, LF or CR, and
-   bit i of *quotes when it is `quote` (the CSV tokenizer's fast path). SSE2 where there is SSE2
-   (every x86-64), one byte at a time elsewhere. */
+/* For 32 bytes at `bytes`: bit i of *delimiters is set when byte i is `delimiter`, of *lineBreaks
+   when it is LF or CR, and of *quotes when it is `quote` (the CSV tokenizer's fast path). SSE2
+   where there is SSE2 (every x86-64), one byte at a time elsewhere. */
 #if defined(__SSE2__)
 #include <emmintrin.h>
-static inline void volstat_csv_masks16(const unsigned char *bytes, unsigned char delimiter, unsigned char quote,
-                                       unsigned int *structural, unsigned int *quotes) {
-    __m128i block = _mm_loadu_si128((const __m128i *)bytes);
-    __m128i found = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8((char)delimiter)), _mm_cmpeq_epi8(block, _mm_set1_epi8('\n'))),
-        _mm_cmpeq_epi8(block, _mm_set1_epi8('\r')));
-    *structural = (unsigned int)_mm_movemask_epi8(found);
-    *quotes = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(block, _mm_set1_epi8((char)quote)));
+static inline unsigned int volstat_csv_mask16(__m128i block, char byte) {
+    return (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(block, _mm_set1_epi8(byte)));
+}
+
+static inline void volstat_csv_masks32(const unsigned char *bytes, unsigned char delimiter, unsigned char quote,
+                                       unsigned int *delimiters, unsigned int *lineBreaks, unsigned int *quotes) {
+    __m128i low = _mm_loadu_si128((const __m128i *)bytes);
+    __m128i high = _mm_loadu_si128((const __m128i *)(bytes + 16));
+    *delimiters = volstat_csv_mask16(low, (char)delimiter) | volstat_csv_mask16(high, (char)delimiter) << 16;
+    *lineBreaks = (volstat_csv_mask16(low, '\n') | volstat_csv_mask16(low, '\r')) |
+                  (volstat_csv_mask16(high, '\n') | volstat_csv_mask16(high, '\r')) << 16;
+    *quotes = volstat_csv_mask16(low, (char)quote) | volstat_csv_mask16(high, (char)quote) << 16;
 }
 #else
-static inline void volstat_csv_masks16(const unsigned char *bytes, unsigned char delimiter, unsigned char quote,
-                                       unsigned int *structural, unsigned int *quotes) {
-    unsigned int s = 0, q = 0;
-    for (int i = 0; i < 16; i++) {
+static inline void volstat_csv_masks32(const unsigned char *bytes, unsigned char delimiter, unsigned char quote,
+                                       unsigned int *delimiters, unsigned int *lineBreaks, unsigned int *quotes) {
+    unsigned int d = 0, l = 0, q = 0;
+    for (int i = 0; i < 32; i++) {
         unsigned char b = bytes[i];
-        if (b == delimiter || b == '\n' || b == '\r') s |= 1u << i;
+        if (b == delimiter) d |= 1u << i;
+        if (b == '\n' || b == '\r') l |= 1u << i;
         if (b == quote) q |= 1u << i;
     }
-    *structural = s;
+    *delimiters = d;
+    *lineBreaks = l;
     *quotes = q;
 }
 #endif

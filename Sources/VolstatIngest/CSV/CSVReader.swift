@@ -121,6 +121,10 @@ public final class CSVReader: RecordReader {
     /// The number of values in the current record (0 for a malformed one).
     var valueCount: Int { spans.count }
 
+    /// The current record's values as spans of `recordBytes`, `valueCount` of them, valid until
+    /// `next()`: the form of `valueExtent` for a loop over the values.
+    var valueSpans: UnsafePointer<CSVTokenizer.FieldSpan> { spans.base }
+
     /// Where a slot's value lies in `recordBytes`: its offset and length (the slot must be below
     /// `valueCount`).
     @inline(__always)

@@ -145,12 +145,14 @@ public final class CanonicalRowReader: CanonicalRow {
         }
         // Offsets and lengths are within one record in memory: no arithmetic here can overflow.
         let slots = slotTable
+        let values = csv.valueSpans
         var field = 0
         while field < slots.count {
             let slot = slots[field]
             // One unsigned comparison for `0 <= slot < present`.
             if UInt(bitPattern: slot) < UInt(bitPattern: present), field != identityField {
-                let (start, count) = csv.valueExtent(slot)
+                let start = values[slot].start
+                let count = values[slot].end &- start
                 // Nearly every value starts and ends with a byte above the space; an empty value has
                 // nothing to trim.
                 if count == 0 || (bytes[start] > 0x20 && bytes[start &+ count &- 1] > 0x20) {
