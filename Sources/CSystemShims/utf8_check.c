@@ -17,8 +17,12 @@
 #define TWO_CONTINUATIONS 0x80
 #define CARRY (TOO_SHORT | TOO_LONG | TWO_CONTINUATIONS)
 
-#define REPEAT16(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p) \
-    a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p
+/* A table of 16 byte values for both 128-bit lanes (values above 0x7F cast, as the intrinsics take char). */
+#define REPEAT16(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)                                                  \
+    (char)(a), (char)(b), (char)(c), (char)(d), (char)(e), (char)(f), (char)(g), (char)(h), (char)(i), (char)(j), \
+        (char)(k), (char)(l), (char)(m), (char)(n), (char)(o), (char)(p), (char)(a), (char)(b), (char)(c),         \
+        (char)(d), (char)(e), (char)(f), (char)(g), (char)(h), (char)(i), (char)(j), (char)(k), (char)(l),         \
+        (char)(m), (char)(n), (char)(o), (char)(p)
 
 __attribute__((target("avx2"))) static inline __m256i previous_bytes(__m256i input, __m256i before, int count) {
     __m256i joined = _mm256_permute2x128_si256(before, input, 0x21);
@@ -107,7 +111,11 @@ static int has_avx2(void) {
 size_t volstat_utf8_checked_prefix(const unsigned char *bytes, size_t count) {
     return has_avx2() ? checked_prefix_avx2(bytes, count) : 0;
 }
+
+int volstat_utf8_has_block_check(void) { return has_avx2(); }
 #else
+int volstat_utf8_has_block_check(void) { return 0; }
+
 size_t volstat_utf8_checked_prefix(const unsigned char *bytes, size_t count) {
     (void)bytes;
     (void)count;

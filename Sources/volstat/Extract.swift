@@ -72,8 +72,12 @@ struct Extract: ParsableCommand {
             throw UsageError("--encoding must be utf-8, gb18030 or auto, not '\(encoding)'")
         }
         let separator = delimiter == "\\t" ? "\t" : delimiter
-        guard separator.utf8.count == 1, let byte = separator.utf8.first, byte != UInt8(ascii: "\"") else {
-            throw UsageError("--delimiter must be one ASCII character other than a quote, not '\(delimiter)'")
+        guard separator.utf8.count == 1, let byte = separator.utf8.first, byte != UInt8(ascii: "\""), byte != 0x0A,
+            byte != 0x0D
+        else {
+            throw UsageError(
+                "--delimiter must be one ASCII character other than a quote or a line break, not \(delimiter.debugDescription)"
+            )
         }
         return (resolved, textEncoding, CSVDialect(delimiter: byte))
     }

@@ -149,6 +149,35 @@ struct CSVTokenizerTests {
         }
     }
 
+    @Test(
+        "a line break at every offset of the 32-byte blocks cuts the same fields, with or without a delimiter before it",
+        arguments: ["\n", "\r", "\r\n"])
+    func lineBreakAtEveryOffset(lineEnding: String) {
+        let tokenizer = CSVTokenizer()
+        var fields: [CSVTokenizer.FieldSpan] = []
+        for length in 0...70 {
+            for trailing in ["", ","] {
+                let first = String(repeating: "x", count: length)
+                let record = first + ",b,," + "c" + trailing
+                // What follows the record: another one starting with a quote, in the same block.
+                let bytes = Array((record + lineEnding + "\"q\",1" + lineEnding).utf8)
+                let outcome = bytes.withUnsafeBytes { tokenizer.tokenize($0, isEndOfInput: false, fields: &fields) }
+                #expect(outcome == .record(length: record.utf8.count + lineEnding.utf8.count, lineBreaks: 1))
+                let values = fields.map { String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) }
+                #expect(values == [first, "b", "", "c"] + (trailing.isEmpty ? [] : [""]), "\(length) \(trailing)")
+                #expect(fields.allSatisfy { !$0.quoted && !$0.escaped })
+                // Cut right after a CR: the record may still end in CR LF.
+                if lineEnding == "\r" {
+                    let cut = Array((record + "\r").utf8)
+                    let open = cut.withUnsafeBytes { tokenizer.tokenize($0, isEndOfInput: false, fields: &fields) }
+                    #expect(open == .needMoreData)
+                    let last = cut.withUnsafeBytes { tokenizer.tokenize($0, isEndOfInput: true, fields: &fields) }
+                    #expect(last == .record(length: cut.count, lineBreaks: 1))
+                }
+            }
+        }
+    }
+
     @Test("collapses doubled quotes in place")
     func unescape() {
         let tokenizer = CSVTokenizer()
@@ -240,7 +269,8 @@ struct TokenizerReferenceTests {
                         let content = (0..<count).map { _ in quoted.randomElement(using: &generator)! }.joined()
                         return "\"" + content.replacingOccurrences(of: "\"", with: "\"\"") + "\""
                     }
-                    return (0..<max(1, count)).map { _ in plain.randomElement(using: &generator)! }.joined()
+                    // Empty now and then: `a,,b` and a delimiter right before the line break.
+                    return (0..<count).map { _ in plain.randomElement(using: &generator)! }.joined()
                 }
                 text += fields.joined(separator: ",") + (Bool.random(using: &generator) ? "\n" : "\r\n")
             }

@@ -49,7 +49,7 @@ struct UTF8CheckTests {
         }
     }
 
-    /// A valid text of ASCII, two-, three- and four-byte characters, a few hundred bytes long, so
+    /// A valid text of ASCII, two-, three- and four-byte characters, about a kilobyte long, so
     /// that it spans many of the 32-byte blocks `volstat_utf8_checked_prefix` checks at once.
     static let longText: [UInt8] = Array(
         (0..<12).map { "V\($0)0000123,江西省南昌市新时代文明实践站\($0),é𠮷,2022-04-11 12:45:00,7.75\n" }.joined().utf8)
@@ -109,8 +109,42 @@ struct UTF8CheckTests {
             #expect(Self.reference(Array(bytes[..<prefix])) == nil)
             #expect(prefix == bytes.count || bytes[prefix] & 0xC0 != 0x80)
         }
-        // Clean text is cleared up to a few bytes from its end (on a processor with AVX2).
-        let prefix = text.withUnsafeBufferPointer { volstat_utf8_checked_prefix($0.baseAddress, $0.count) }
-        #expect(prefix == 0 || prefix >= text.count - 32 - 7)
+    }
+
+    @Test("the block check clears clean text with every boundary character at every offset in a block")
+    func blockCheckClearsCleanText() throws {
+        try #require(volstat_utf8_has_block_check() != 0, "this processor has no AVX2: the block check is off")
+        let edges = [
+            "\u{80}", "\u{7FF}", "\u{800}", "\u{D7FF}", "\u{E000}", "\u{FFFC}", "\u{FFFE}", "\u{FFFF}", "\u{10000}",
+            "\u{10FFFF}", "\u{FFBD}", "\u{FFBF}",
+        ]
+        for edge in edges {
+            for shift in 0..<32 {
+                let text = Array((String(repeating: "a", count: shift) + String(repeating: edge + "b", count: 30)).utf8)
+                #expect(Self.reference(text) == nil)
+                let prefix = text.withUnsafeBufferPointer { volstat_utf8_checked_prefix($0.baseAddress, $0.count) }
+                #expect(prefix >= text.count - 32 - 7, "\(edge.unicodeScalars.first!.value) after \(shift)")
+            }
+        }
+    }
+
+    @Test("a text cut at every length, and a character cut off before ASCII at a block's end")
+    func truncated() {
+        let text = Self.longText
+        for cut in 0...text.count {
+            let bytes = Array(text[..<cut])
+            #expect(bytes.withUnsafeBytes { UTF8Check.firstProblem($0) } == Self.reference(bytes), "cut at \(cut)")
+        }
+        for character in ["é", "渝", "𠮷"] {
+            let encoded = Array(character.utf8)
+            for kept in 1..<encoded.count {
+                for before in 28...31 {
+                    let bytes =
+                        Array(repeating: UInt8(ascii: "a"), count: before) + encoded[..<kept]
+                        + Array(repeating: UInt8(ascii: "b"), count: 40)
+                    #expect(bytes.withUnsafeBytes { UTF8Check.firstProblem($0) } == before)
+                }
+            }
+        }
     }
 }

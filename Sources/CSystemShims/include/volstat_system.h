@@ -22,6 +22,9 @@ static inline void volstat_prefetch(const void *address) {
    has not. The caller checks the rest, one character at a time, to find where a problem is. */
 size_t volstat_utf8_checked_prefix(const unsigned char *bytes, size_t count);
 
+/* Whether `volstat_utf8_checked_prefix` checks blocks on this processor (else it returns 0). */
+int volstat_utf8_has_block_check(void);
+
 /* For 32 bytes at `bytes`: bit i of *delimiters is set when byte i is `delimiter`, of *lineBreaks
    when it is LF or CR, and of *quotes when it is `quote` (the CSV tokenizer's fast path). SSE2
    where there is SSE2 (every x86-64), one byte at a time elsewhere. */

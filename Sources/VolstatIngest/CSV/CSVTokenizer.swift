@@ -87,7 +87,8 @@ public struct CSVTokenizer: Sendable {
             capacity *= 2
         }
 
-        /// The spans in memory, valid until the next `append`.
+        /// The spans in memory: their contents change with the next `append` or `removeAll`, and
+        /// the memory itself when an `append` grows it.
         var base: UnsafePointer<FieldSpan> { UnsafePointer(storage) }
 
         /// The spans as an array (for tests and diagnostics).
@@ -221,7 +222,7 @@ public struct CSVTokenizer: Sendable {
     }
 
     /// The fast path for the common record: no quote anywhere before its line break, and the
-    /// line break within `count`. Finds the delimiters, line breaks and quotes 32 bytes at a time
+    /// line break within the last whole 32-byte block before `count`. Finds the delimiters, line breaks and quotes 32 bytes at a time
     /// (one bit per byte) and cuts the fields at the delimiters' bits. Returns nil, with `fields`
     /// partly filled, for any other record, which the general loop then tokenizes from the start.
     @inline(__always)
@@ -235,6 +236,8 @@ public struct CSVTokenizer: Sendable {
         var quotes: UInt32 = 0
         while blockStart &+ 32 <= count {
             volstat_csv_masks32(base + blockStart, delimiter, quote, &delimiters, &lineBreaks, &quotes)
+            // A delimiter that is itself CR or LF separates fields, as in the general loop.
+            lineBreaks &= ~delimiters
             // The record's end in this block, and only the delimiters before it.
             let end = lineBreaks.trailingZeroBitCount
             if end < 32 { delimiters &= (1 << UInt32(end)) &- 1 }
