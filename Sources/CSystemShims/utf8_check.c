@@ -1,4 +1,5 @@
 #include "volstat_system.h"
+#include "cpu_features.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -97,22 +98,11 @@ __attribute__((target("avx2"))) static size_t checked_prefix_avx2(const unsigned
     return index;
 }
 
-static int has_avx2(void) {
-    static int known = -1;
-    int value = __atomic_load_n(&known, __ATOMIC_RELAXED);
-    if (value < 0) {
-        __builtin_cpu_init();
-        value = __builtin_cpu_supports("avx2") ? 1 : 0;
-        __atomic_store_n(&known, value, __ATOMIC_RELAXED);
-    }
-    return value;
-}
-
 size_t volstat_utf8_checked_prefix(const unsigned char *bytes, size_t count) {
-    return has_avx2() ? checked_prefix_avx2(bytes, count) : 0;
+    return volstat_cpu_has_avx2() ? checked_prefix_avx2(bytes, count) : 0;
 }
 
-int volstat_utf8_has_block_check(void) { return has_avx2(); }
+int volstat_utf8_has_block_check(void) { return volstat_cpu_has_avx2(); }
 #else
 int volstat_utf8_has_block_check(void) { return 0; }
 

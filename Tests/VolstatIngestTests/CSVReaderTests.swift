@@ -1,3 +1,4 @@
+import CSystemShims
 import Testing
 import VolstatCore
 import VolstatIngest
@@ -150,12 +151,12 @@ struct CSVTokenizerTests {
     }
 
     @Test(
-        "a line break at every offset of the 32-byte blocks cuts the same fields, with or without a delimiter before it",
+        "a line break at every offset of the 64-byte blocks cuts the same fields, with or without a delimiter before it",
         arguments: ["\n", "\r", "\r\n"])
     func lineBreakAtEveryOffset(lineEnding: String) {
         let tokenizer = CSVTokenizer()
         var fields: [CSVTokenizer.FieldSpan] = []
-        for length in 0...70 {
+        for length in 0...140 {
             for trailing in ["", ","] {
                 let first = String(repeating: "x", count: length)
                 let record = first + ",b,," + "c" + trailing
@@ -175,6 +176,20 @@ struct CSVTokenizerTests {
                     #expect(last == .record(length: cut.count, lineBreaks: 1))
                 }
             }
+        }
+    }
+
+    @Test("a CR delimiter separates fields in records of every length, as the general loop reads it")
+    func carriageReturnDelimiter() {
+        let tokenizer = CSVTokenizer(delimiter: 0x0D)
+        var fields: [CSVTokenizer.FieldSpan] = []
+        for length in 0...140 {
+            let first = String(repeating: "x", count: length)
+            let bytes = Array((first + "\rb\rc\nnext\rrecord\n").utf8)
+            let outcome = bytes.withUnsafeBytes { tokenizer.tokenize($0, isEndOfInput: false, fields: &fields) }
+            #expect(outcome == .record(length: first.utf8.count + 5, lineBreaks: 1))
+            let values = fields.map { String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) }
+            #expect(values == [first, "b", "c"], "\(length)")
         }
     }
 
@@ -252,7 +267,7 @@ struct TokenizerReferenceTests {
     }
 
     /// A small buffer cuts records at its end (the general loop's case); a large one holds most
-    /// records whole, with their line break in one of the 32-byte blocks of the fast path.
+    /// records whole, with their line break in one of the 64-byte blocks of the fast path.
     @Test(
         "random records read the same as the reference, with fields around eight bytes long",
         arguments: [64, 4096])
@@ -279,6 +294,42 @@ struct TokenizerReferenceTests {
             let read = try readCSV(bytes, bufferSize: bufferSize)
             #expect(read.problems.isEmpty)
             #expect([read.header] + read.rows == expected, "input: \(text.debugDescription)")
+        }
+    }
+}
+
+@Suite("the CSV tokenizer's 64-byte masks")
+struct CSVMaskTests {
+    @Test("both forms mark exactly the delimiters, line breaks and quotes of random blocks")
+    func masksMatchTheBytes() {
+        let alphabet = Array(",;\t\n\r\"a长".utf8)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let bytes = (0..<64).map { _ in alphabet.randomElement(using: &generator)! }
+            for delimiter in [UInt8(ascii: ","), UInt8(ascii: ";"), 0x09] {
+                var expected = volstat_csv_masks()
+                for (index, byte) in bytes.enumerated() {
+                    let bit: UInt64 = 1 << UInt64(index)
+                    if byte == delimiter { expected.delimiters |= bit }
+                    if byte == 0x0A || byte == 0x0D { expected.lineBreaks |= bit }
+                    if byte == UInt8(ascii: "\"") { expected.quotes |= bit }
+                }
+                var narrow = volstat_csv_masks()
+                bytes.withUnsafeBufferPointer {
+                    volstat_csv_masks64($0.baseAddress, delimiter, UInt8(ascii: "\""), &narrow)
+                }
+                #expect(
+                    [narrow.delimiters, narrow.lineBreaks, narrow.quotes]
+                        == [expected.delimiters, expected.lineBreaks, expected.quotes])
+                guard volstat_csv_has_wide_masks() != 0 else { continue }
+                var wide = volstat_csv_masks()
+                bytes.withUnsafeBufferPointer {
+                    volstat_csv_masks64_avx2($0.baseAddress, delimiter, UInt8(ascii: "\""), &wide)
+                }
+                #expect(
+                    [wide.delimiters, wide.lineBreaks, wide.quotes]
+                        == [expected.delimiters, expected.lineBreaks, expected.quotes])
+            }
         }
     }
 }

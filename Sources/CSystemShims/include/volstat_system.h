@@ -2,6 +2,7 @@
 #define VOLSTAT_SYSTEM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Atomically exchanges two paths (Linux renameat2 with RENAME_EXCHANGE): both must exist.
    Returns 0, or -1 with errno set (EINVAL or ENOSYS where the file system cannot). */
@@ -25,38 +26,25 @@ size_t volstat_utf8_checked_prefix(const unsigned char *bytes, size_t count);
 /* Whether `volstat_utf8_checked_prefix` checks blocks on this processor (else it returns 0). */
 int volstat_utf8_has_block_check(void);
 
-/* For 32 bytes at `bytes`: bit i of *delimiters is set when byte i is `delimiter`, of *lineBreaks
-   when it is LF or CR, and of *quotes when it is `quote` (the CSV tokenizer's fast path). SSE2
-   where there is SSE2 (every x86-64), one byte at a time elsewhere. */
-#if defined(__SSE2__)
-#include <emmintrin.h>
-static inline unsigned int volstat_csv_mask16(__m128i block, char byte) {
-    return (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(block, _mm_set1_epi8(byte)));
-}
+/* The bytes of a 64-byte block that matter to the CSV tokenizer's fast path, one bit per byte. */
+typedef struct {
+    uint64_t delimiters;
+    /* LF and CR. */
+    uint64_t lineBreaks;
+    uint64_t quotes;
+} volstat_csv_masks;
 
-static inline void volstat_csv_masks32(const unsigned char *bytes, unsigned char delimiter, unsigned char quote,
-                                       unsigned int *delimiters, unsigned int *lineBreaks, unsigned int *quotes) {
-    __m128i low = _mm_loadu_si128((const __m128i *)bytes);
-    __m128i high = _mm_loadu_si128((const __m128i *)(bytes + 16));
-    *delimiters = volstat_csv_mask16(low, (char)delimiter) | volstat_csv_mask16(high, (char)delimiter) << 16;
-    *lineBreaks = (volstat_csv_mask16(low, '\n') | volstat_csv_mask16(low, '\r')) |
-                  (volstat_csv_mask16(high, '\n') | volstat_csv_mask16(high, '\r')) << 16;
-    *quotes = volstat_csv_mask16(low, (char)quote) | volstat_csv_mask16(high, (char)quote) << 16;
-}
-#else
-static inline void volstat_csv_masks32(const unsigned char *bytes, unsigned char delimiter, unsigned char quote,
-                                       unsigned int *delimiters, unsigned int *lineBreaks, unsigned int *quotes) {
-    unsigned int d = 0, l = 0, q = 0;
-    for (int i = 0; i < 32; i++) {
-        unsigned char b = bytes[i];
-        if (b == delimiter) d |= 1u << i;
-        if (b == '\n' || b == '\r') l |= 1u << i;
-        if (b == quote) q |= 1u << i;
-    }
-    *delimiters = d;
-    *lineBreaks = l;
-    *quotes = q;
-}
-#endif
+/* Finds `delimiter`, the line breaks and `quote` in the 64 bytes at `bytes`: four 16-byte SSE2
+   steps on x86-64, one byte at a time elsewhere. */
+void volstat_csv_masks64(const unsigned char *bytes, unsigned char delimiter, unsigned char quote,
+                         volstat_csv_masks *masks);
+
+/* The same in two 32-byte AVX2 steps: call it only where `volstat_csv_has_wide_masks` says so
+   (elsewhere it is `volstat_csv_masks64`). */
+void volstat_csv_masks64_avx2(const unsigned char *bytes, unsigned char delimiter, unsigned char quote,
+                              volstat_csv_masks *masks);
+
+/* Whether the processor has AVX2 for `volstat_csv_masks64_avx2`: 1 or 0. */
+int volstat_csv_has_wide_masks(void);
 
 #endif
