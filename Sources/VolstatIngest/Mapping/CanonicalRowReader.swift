@@ -43,6 +43,9 @@ public final class CanonicalRowReader: CanonicalRow {
     /// Per canonical field, the reader's slot (-1: no column), in memory of its own, for the
     /// per-field loop of `layOutFields` (no bounds or uniqueness checks of an array).
     private let slotTable: UnsafeMutableBufferPointer<Int>
+    /// `slotTable` with -1 for the identity number, whose value is never laid out: the loop of
+    /// `layOutFields` then needs no test for it.
+    private let laidOutSlots: UnsafeMutableBufferPointer<Int>
     private let names: [String]
     private let mappedValues: [[String: Range<Int>]?]
     private let mappedBytes: ByteArena
@@ -101,9 +104,15 @@ public final class CanonicalRowReader: CanonicalRow {
         // Allocated last, once nothing can throw, so that `deinit` frees it.
         slotTable = .allocate(capacity: slots.count)
         _ = slotTable.initialize(from: slots)
+        laidOutSlots = .allocate(capacity: slots.count)
+        let identity = mapping.dataset.identityNumberField
+        _ = laidOutSlots.initialize(from: slots.indices.map { $0 == identity ? -1 : slots[$0] })
     }
 
-    deinit { slotTable.deallocate() }
+    deinit {
+        slotTable.deallocate()
+        laidOutSlots.deallocate()
+    }
 
     /// Lays the current row's values out for a batch: writes each field's offset from `base` and
     /// length to `spans` (two words per field; length -1 for a field `value` returns nil for).
@@ -144,13 +153,13 @@ public final class CanonicalRowReader: CanonicalRow {
             (bytes + start).update(repeating: 0x20, count: count)
         }
         // Offsets and lengths are within one record in memory: no arithmetic here can overflow.
-        let slots = slotTable
+        let slots = laidOutSlots
         let values = csv.valueSpans
         var field = 0
         while field < slots.count {
             let slot = slots[field]
             // One unsigned comparison for `0 <= slot < present`.
-            if UInt(bitPattern: slot) < UInt(bitPattern: present), field != identityField {
+            if UInt(bitPattern: slot) < UInt(bitPattern: present) {
                 let start = values[slot].start
                 let count = values[slot].end &- start
                 // Nearly every value starts and ends with a byte above the space; an empty value has
