@@ -33,6 +33,21 @@ struct RunCommandTests {
         #expect(result.standardError.contains("report: \(report.path)"))
     }
 
+    @Test("with validation off the clean sample gives the same by_region table as with every rule on")
+    func validationOff() throws {
+        let workdir = try Workdir()
+        let text = try String(contentsOfFile: "pipelines/jiangxi.yaml", encoding: .utf8)
+        let unvalidated = text.replacingOccurrences(
+            of: "validate: {max_reject_rate: 0.02}", with: "validate: {enabled: false}")
+        #expect(unvalidated != text)
+        let pipeline = workdir.url.appendingPathComponent("jiangxi-unvalidated.yaml")
+        try unvalidated.write(to: pipeline, atomically: true, encoding: .utf8)
+        let result = try volstat(["run", pipeline.path, "--out", workdir.path], environment: testKey)
+        #expect(result.status == 0, "\(result.standardError)")
+        let table = try gunzipText(workdir.url.appendingPathComponent("jiangxi/2022-12-31/tables/by_region.csv.gz"))
+        #expect(table == (try referenceTable(pipeline: "pipelines/jiangxi.yaml", asOf: "2022-12-31")))
+    }
+
     @Test("the same inputs twice give byte-identical tables and manifest")
     func reproducible() throws {
         let first = try Workdir()

@@ -209,9 +209,13 @@ struct ValidatorTests {
             ])
     }
 
-    @Test("service records: the volunteer the reading thread looked up is the one checked")
-    func resolvedVolunteers() {
-        let v = validator()
+    @Test(
+        "service records: the volunteer the reading thread looked up is the one checked, with validation on or off",
+        arguments: [true, false])
+    func resolvedVolunteers(validating: Bool) {
+        var policy = ValidationPolicy()
+        policy.enabled = validating
+        let v = validator(policy)
         v.report.begin(file: "test.csv", dataset: .volunteers, sha256: "", bytes: 0)
         _ = v.check(volunteer: volunteer("A"), identity: person(1), platform: 0)
         _ = v.check(volunteer: volunteer("B"), identity: person(2), platform: 0)
@@ -231,10 +235,12 @@ struct ValidatorTests {
         #expect(record("2", "A", resolved: 0)?.registration == 0)
         #expect(record("3", "A", resolved: RowPreparation.notFound) == nil)
         #expect(record("4", "B", resolved: -1) == nil)
+        // Without validation, a volunteer not registered and one rejected are both unknown.
         #expect(
-            v.report.files[1].rejectedByRule == [
-                "reference.unknown_volunteer": 1, "reference.rejected_volunteer": 1,
-            ])
+            v.report.files[1].rejectedByRule
+                == (validating
+                    ? ["reference.unknown_volunteer": 1, "reference.rejected_volunteer": 1]
+                    : ["reference.unknown_volunteer": 2]))
     }
 
     @Test(

@@ -51,9 +51,24 @@ public final class Validator {
     /// hashes of the key fields for this validator's tables always; while that thread is ahead
     /// of this one, also both datasets' dates and region codes, the service records' hours, and
     /// the service records' volunteers looked up in the source ids (which nothing changes while
-    /// a file of service records is read).
+    /// a file of service records is read). With validation off, only the key hashes and the
+    /// lookup, which the reading of the statistics' fields needs as much.
     public func preparation(for dataset: Dataset) -> RowPreparation? {
-        guard policy.enabled else { return nil }
+        guard policy.enabled else {
+            switch dataset {
+            case .volunteers:
+                var volunteers = RowPreparation(fieldCount: Dataset.volunteers.fields.count)
+                volunteers.set(VolunteerField.sourceID, .keyHash(seed: registrations.hashSeed))
+                return volunteers
+            case .serviceRecords:
+                var records = RowPreparation(fieldCount: Dataset.serviceRecords.fields.count)
+                records.set(ServiceRecordField.volunteerID, .keyHash(seed: registrations.hashSeed))
+                records.lookUp(ServiceRecordField.volunteerID, in: registrations.slotView)
+                return records
+            default:
+                return nil
+            }
+        }
         switch dataset {
         case .volunteers:
             var volunteers = RowPreparation(fieldCount: Dataset.volunteers.fields.count)
@@ -373,6 +388,9 @@ public final class Validator {
     private func read(volunteer row: any CanonicalRow, identity: IdentityCheck?) -> VolunteerFacts? {
         var checks = RowChecks(row: row, context: context)
         let sourceID = checks.present(VolunteerField.sourceID, required: true)
+        // As in `check(volunteer:)`: the lookups in `accept` are cache misses.
+        prefetchRegistration(checks.fields, VolunteerField.sourceID)
+        if let ahead = row.identityAhead(RowPreparation.lookahead)?.personKey { persons.prefetch(ahead) }
         let person = identity?.personKey
         if person == nil {
             checks.add(.fieldMissing, field: VolunteerField.idNumber, "id_number is required but empty")
@@ -397,7 +415,8 @@ public final class Validator {
             return nil
         }
         let (index, personIndex) = accept(
-            sourceID: registrations.probe(sourceID), at: nil, person: person, platform: 0)
+            sourceID: registrationProbe(checks.fields, VolunteerField.sourceID, sourceID), at: nil, person: person,
+            platform: 0)
         return VolunteerFacts(
             registration: index, person: personIndex, region: region, registeredAt: registered,
             deregistered: deregistered,
@@ -408,8 +427,15 @@ public final class Validator {
     private func read(serviceRecord row: any CanonicalRow) -> ServiceFacts? {
         var checks = RowChecks(row: row, context: context)
         var registration: Int32?
+        // As in `check(serviceRecord:)`: the reading thread may have looked the volunteer up, else
+        // the slot of a row further on is loaded while this one is looked up.
+        let resolved = checks.fields.resolved
+        if resolved == nil { prefetchRegistration(checks.fields, ServiceRecordField.volunteerID) }
         if let bytes = checks.present(ServiceRecordField.volunteerID, required: true) {
-            registration = registrations.value(for: bytes).flatMap { $0 >= 0 ? $0 : nil }
+            let found: Int32? =
+                resolved.map { $0 == RowPreparation.notFound ? nil : Int32(truncatingIfNeeded: $0) }
+                ?? registrations.value(for: registrationProbe(checks.fields, ServiceRecordField.volunteerID, bytes))
+            registration = found.flatMap { $0 >= 0 ? $0 : nil }
             if registration == nil {
                 checks.add(.unknownVolunteer, field: ServiceRecordField.volunteerID, "volunteer is not in the registry")
             }
