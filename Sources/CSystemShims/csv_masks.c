@@ -29,7 +29,7 @@ void volstat_csv_masks64_avx2(const unsigned char *bytes, unsigned char delimite
 #if defined(__SSE2__)
 #include <emmintrin.h>
 
-static uint64_t mask64_sse2(const unsigned char *bytes, char byte) {
+static uint64_t mask64_narrow(const unsigned char *bytes, char byte) {
     __m128i pattern = _mm_set1_epi8(byte);
     uint64_t bits = 0;
     for (int part = 0; part < 4; part++) {
@@ -39,7 +39,7 @@ static uint64_t mask64_sse2(const unsigned char *bytes, char byte) {
     return bits;
 }
 #else
-static uint64_t mask64_sse2(const unsigned char *bytes, char byte) {
+static uint64_t mask64_narrow(const unsigned char *bytes, char byte) {
     uint64_t bits = 0;
     for (int i = 0; i < 64; i++) {
         if ((char)bytes[i] == byte) bits |= (uint64_t)1 << i;
@@ -50,9 +50,9 @@ static uint64_t mask64_sse2(const unsigned char *bytes, char byte) {
 
 void volstat_csv_masks64(const unsigned char *bytes, unsigned char delimiter, unsigned char quote,
                          volstat_csv_masks *masks) {
-    masks->delimiters = mask64_sse2(bytes, (char)delimiter);
-    masks->lineBreaks = mask64_sse2(bytes, '\n') | mask64_sse2(bytes, '\r');
-    masks->quotes = mask64_sse2(bytes, (char)quote);
+    masks->delimiters = mask64_narrow(bytes, (char)delimiter);
+    masks->lineBreaks = mask64_narrow(bytes, '\n') | mask64_narrow(bytes, '\r');
+    masks->quotes = mask64_narrow(bytes, (char)quote);
 }
 
 int volstat_csv_has_wide_masks(void) { return volstat_cpu_has_avx2(); }

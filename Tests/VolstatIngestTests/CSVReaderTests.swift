@@ -193,6 +193,20 @@ struct CSVTokenizerTests {
         }
     }
 
+    @Test("blocks full of delimiters: every field of a record of empty fields, across several blocks")
+    func blocksOfDelimiters() {
+        let tokenizer = CSVTokenizer()
+        var fields: [CSVTokenizer.FieldSpan] = []
+        for count in [63, 64, 65, 200] {
+            let record = String(repeating: ",", count: count)
+            let bytes = Array((record + "\n" + String(repeating: "y", count: 70) + "\n").utf8)
+            let outcome = bytes.withUnsafeBytes { tokenizer.tokenize($0, isEndOfInput: false, fields: &fields) }
+            #expect(outcome == .record(length: count + 1, lineBreaks: 1))
+            #expect(fields.count == count + 1)
+            #expect(fields.enumerated().allSatisfy { $1.start == $0 && $1.end == $0 && !$1.quoted })
+        }
+    }
+
     @Test("collapses doubled quotes in place")
     func unescape() {
         let tokenizer = CSVTokenizer()
@@ -320,7 +334,8 @@ struct CSVMaskTests {
                 }
                 #expect(
                     [narrow.delimiters, narrow.lineBreaks, narrow.quotes]
-                        == [expected.delimiters, expected.lineBreaks, expected.quotes])
+                        == [expected.delimiters, expected.lineBreaks, expected.quotes],
+                    "\(bytes.map { String($0, radix: 16) }) delimiter \(delimiter)")
                 guard volstat_csv_has_wide_masks() != 0 else { continue }
                 var wide = volstat_csv_masks()
                 bytes.withUnsafeBufferPointer {
@@ -328,7 +343,8 @@ struct CSVMaskTests {
                 }
                 #expect(
                     [wide.delimiters, wide.lineBreaks, wide.quotes]
-                        == [expected.delimiters, expected.lineBreaks, expected.quotes])
+                        == [expected.delimiters, expected.lineBreaks, expected.quotes],
+                    "\(bytes.map { String($0, radix: 16) }) delimiter \(delimiter)")
             }
         }
     }

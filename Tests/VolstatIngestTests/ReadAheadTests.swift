@@ -424,6 +424,21 @@ struct PendingPersonKeyTests {
             mapping: FieldMapping(dataset: .volunteers), pseudonymiser: Self.pseudonymiser)
     }
 
+    @Test("another field mapped to the identity number's column is refused, with or without value mappings")
+    func identityColumnSharedIsRefused() throws {
+        for values in [[:], ["gender": ["女": "F"]]] {
+            let mapping = FieldMapping(dataset: .volunteers, names: ["org_id": "id_number"], values: values)
+            #expect {
+                try CanonicalRowReader(
+                    reader: CSVReader(source: MemoryByteSource(Array(Self.volunteers.utf8)), name: "v.csv"),
+                    mapping: mapping, pseudonymiser: Self.pseudonymiser)
+            } throws: { error in
+                let message = (error as? MappingError)?.message ?? ""
+                return message.contains("org_id would be read from column 'id_number'")
+            }
+        }
+    }
+
     @Test(
         "read ahead, rows whose key the reading thread left get the same identity checks as read directly",
         arguments: [0, 3, 8])

@@ -220,7 +220,7 @@ struct ValidatorTests {
         _ = v.check(volunteer: volunteer("A"), identity: person(1), platform: 0)
         _ = v.check(volunteer: volunteer("B"), identity: person(2), platform: 0)
         v.report.begin(file: "test.csv", dataset: .serviceRecords, sha256: "", bytes: 0)
-        func record(_ id: String, _ volunteer: String, resolved: Int64) -> ServiceFacts? {
+        func record(_ id: String, _ volunteer: String, resolved: Int64?) -> ServiceFacts? {
             let row = TestRow(
                 .serviceRecords,
                 [
@@ -235,12 +235,27 @@ struct ValidatorTests {
         #expect(record("2", "A", resolved: 0)?.registration == 0)
         #expect(record("3", "A", resolved: RowPreparation.notFound) == nil)
         #expect(record("4", "B", resolved: -1) == nil)
+        // Nothing looked up: the table's answer.
+        #expect(record("5", "B", resolved: nil)?.registration == 1)
         // Without validation, a volunteer not registered and one rejected are both unknown.
         #expect(
             v.report.files[1].rejectedByRule
                 == (validating
                     ? ["reference.unknown_volunteer": 1, "reference.rejected_volunteer": 1]
                     : ["reference.unknown_volunteer": 2]))
+    }
+
+    @Test("the reading thread prepares the key hashes and the volunteers' lookup with validation off as well")
+    func preparationWithValidationOff() throws {
+        var policy = ValidationPolicy()
+        policy.enabled = false
+        let v = validator(policy)
+        let volunteers = try #require(v.preparation(for: .volunteers))
+        #expect(volunteers.steps.indices.filter { volunteers.steps[$0] != nil } == [VolunteerField.sourceID])
+        let records = try #require(v.preparation(for: .serviceRecords))
+        #expect(records.steps.indices.filter { records.steps[$0] != nil } == [ServiceRecordField.volunteerID])
+        #expect(records.lookup?.field == ServiceRecordField.volunteerID)
+        #expect(v.preparation(for: .placements) == nil)
     }
 
     @Test(

@@ -14,7 +14,12 @@ public struct CSVTokenizer: Sendable {
 
     private static let processorHasWideMasks = volstat_csv_has_wide_masks() != 0
 
+    /// - Precondition: the quote is neither a line break nor the delimiter (the pipeline file
+    ///   and `extract` fix it to `"`).
     public init(delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8 = UInt8(ascii: "\"")) {
+        precondition(
+            quote != 0x0A && quote != 0x0D && quote != delimiter,
+            "a CSV quote must not be a line break or the delimiter")
         self.delimiter = delimiter
         self.quote = quote
     }

@@ -85,6 +85,17 @@ public final class CanonicalRowReader: CanonicalRow {
                     + "the file has: \(found). Map the source's name under `columns` (CSV) or `fields` (XML)."
             )
         }
+        // Another field read from the identity number's column would hand the raw number on.
+        if let identity = mapping.dataset.identityNumberField, slots[identity] >= 0,
+            case let sharing = slots.indices.filter({ $0 != identity && slots[$0] == slots[identity] }),
+            !sharing.isEmpty
+        {
+            let fields = sharing.map { mapping.dataset.fields[$0] }.joined(separator: ", ")
+            throw MappingError(
+                message:
+                    "\(reader.name): \(fields) would be read from column '\(mapping.sourceNames[identity])', the identity number's; "
+                    + "identity numbers are only ever pseudonymised, so map \(fields) to another column")
+        }
         let arena = ByteArena()
         mappedValues = mapping.dataset.fields.map { field in
             guard let table = mapping.values[field] else { return nil }
