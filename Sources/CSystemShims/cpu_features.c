@@ -1,4 +1,4 @@
-#include "cpu_features.h"
+#include "volstat_system.h"
 
 int volstat_cpu_has_avx2(void) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))

@@ -1,5 +1,4 @@
 #include "volstat_system.h"
-#include "cpu_features.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -54,5 +53,3 @@ void volstat_csv_masks64(const unsigned char *bytes, unsigned char delimiter, un
     masks->lineBreaks = mask64_narrow(bytes, '\n') | mask64_narrow(bytes, '\r');
     masks->quotes = mask64_narrow(bytes, (char)quote);
 }
-
-int volstat_csv_has_wide_masks(void) { return volstat_cpu_has_avx2(); }

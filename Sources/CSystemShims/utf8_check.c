@@ -1,5 +1,4 @@
 #include "volstat_system.h"
-#include "cpu_features.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -101,11 +100,7 @@ __attribute__((target("avx2"))) static size_t checked_prefix_avx2(const unsigned
 size_t volstat_utf8_checked_prefix(const unsigned char *bytes, size_t count) {
     return volstat_cpu_has_avx2() ? checked_prefix_avx2(bytes, count) : 0;
 }
-
-int volstat_utf8_has_block_check(void) { return volstat_cpu_has_avx2(); }
 #else
-int volstat_utf8_has_block_check(void) { return 0; }
-
 size_t volstat_utf8_checked_prefix(const unsigned char *bytes, size_t count) {
     (void)bytes;
     (void)count;

@@ -23,8 +23,10 @@ static inline void volstat_prefetch(const void *address) {
    has not. The caller checks the rest, one character at a time, to find where a problem is. */
 size_t volstat_utf8_checked_prefix(const unsigned char *bytes, size_t count);
 
-/* Whether `volstat_utf8_checked_prefix` checks blocks on this processor (else it returns 0). */
-int volstat_utf8_has_block_check(void);
+/* Whether the processor (and the system, which must save its registers) has AVX2: the fast paths
+   compiled for it are chosen with this, at run time. 1 or 0; asked once, then remembered. Without
+   it, `volstat_utf8_checked_prefix` returns 0. */
+int volstat_cpu_has_avx2(void);
 
 /* The bytes of a 64-byte block that matter to the CSV tokenizer's fast path, one bit per byte. */
 typedef struct {
@@ -39,12 +41,9 @@ typedef struct {
 void volstat_csv_masks64(const unsigned char *bytes, unsigned char delimiter, unsigned char quote,
                          volstat_csv_masks *masks);
 
-/* The same in two 32-byte AVX2 steps: call it only where `volstat_csv_has_wide_masks` says so
+/* The same in two 32-byte AVX2 steps: call it only where `volstat_cpu_has_avx2` says so
    (elsewhere it is `volstat_csv_masks64`). */
 void volstat_csv_masks64_avx2(const unsigned char *bytes, unsigned char delimiter, unsigned char quote,
                               volstat_csv_masks *masks);
-
-/* Whether the processor has AVX2 for `volstat_csv_masks64_avx2`: 1 or 0. */
-int volstat_csv_has_wide_masks(void);
 
 #endif
