@@ -71,10 +71,7 @@ struct Extract: ParsableCommand {
         guard let textEncoding = TextEncoding(name: encoding) else {
             throw UsageError("--encoding must be utf-8, gb18030 or auto, not '\(encoding)'")
         }
-        let separator = delimiter == "\\t" ? "\t" : delimiter
-        guard separator.utf8.count == 1, let byte = separator.utf8.first, byte != UInt8(ascii: "\""), byte != 0x0A,
-            byte != 0x0D
-        else {
+        guard let byte = CSVDialect.delimiterByte(delimiter) else {
             throw UsageError(
                 "--delimiter must be one ASCII character other than a quote or a line break, not \(delimiter.debugDescription)"
             )

@@ -51,13 +51,6 @@ public struct RegistrationStore: Sendable {
     public var registrationCount: Int { registrations.count }
     public var personCount: Int { persons.count }
 
-    /// Whether a registration counts as registered on `end` (days since 1970): dated on or
-    /// before it and not deregistered.
-    @inline(__always)
-    public func isCounted(_ registration: Int, through end: Int32) -> Bool {
-        registrations[registration].isCounted(through: end)
-    }
-
     /// Whether a person has more than one registration (and needs de-duplication per region).
     @inline(__always)
     public func hasSeveralRegistrations(_ person: Int) -> Bool { persons[person].registrations > 1 }

@@ -10,6 +10,16 @@ public struct CSVDialect: Sendable, Equatable {
         self.delimiter = delimiter
         self.quote = quote
     }
+
+    /// The delimiter byte written as `text` (`\t` for a tab), or nil when it is not one ASCII
+    /// character other than the quote or a line break (as the pipeline file and `extract` take it).
+    public static func delimiterByte(_ text: String) -> UInt8? {
+        let delimiter = text == "\\t" ? "\t" : text
+        guard delimiter.utf8.count == 1, let byte = delimiter.utf8.first, byte != UInt8(ascii: "\""), byte != 0x0A,
+            byte != 0x0D
+        else { return nil }
+        return byte
+    }
 }
 
 /// Reads a CSV file with a header row as a stream of records, in bounded memory: a buffer that

@@ -9,10 +9,9 @@ import CSystemShims
 public struct CSVTokenizer: Sendable {
     public var delimiter: UInt8
     public var quote: UInt8
-    /// The processor has AVX2 for `volstat_csv_masks64_avx2` (asked once per process).
-    private let wideMasks = Self.processorHasAVX2
-
-    private static let processorHasAVX2 = volstat_cpu_has_avx2() != 0
+    /// The processor has AVX2 for `volstat_csv_masks64_avx2` (`volstat_cpu_has_avx2` asks once
+    /// per process).
+    private let wideMasks = volstat_cpu_has_avx2() != 0
 
     /// - Precondition: the quote is neither a line break nor the delimiter (the pipeline file
     ///   and `extract` fix it to `"`).

@@ -1,10 +1,6 @@
 import VolstatCompression
 public import VolstatCore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The file formats volstat reads.
 public enum InputFormat: String, Sendable, CaseIterable {
     case csv
@@ -35,14 +31,10 @@ public enum InputFile {
     /// breaks inside quotes included), for sizing tables before the file is read; nil for a gzip
     /// file, or a larger file whose first 64 KiB hold no row after the header.
     public static func estimatedRows(path: String, bytes: Int) -> Int? {
-        guard bytes > 0 else { return nil }
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var sample = [UInt8](repeating: 0, count: min(bytes, 1 << 16))
-        let count = sample.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { return nil }
-        sample.removeSubrange(count...)
+        guard bytes > 0, let file = try? FileByteSource(path: path),
+            let sample = try? PrefixedSource.readPrefix(of: file, count: min(bytes, 1 << 16)), !sample.isEmpty
+        else { return nil }
+        let count = sample.count
         if sample.starts(with: gzipMagic) { return nil }
         guard let headerEnd = sample.firstIndex(of: 0x0A) else { return nil }
         let rows = sample[(headerEnd + 1)...].reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }

@@ -116,8 +116,7 @@ public final class CanonicalRowReader: CanonicalRow {
         slotTable = .allocate(capacity: slots.count)
         _ = slotTable.initialize(from: slots)
         laidOutSlots = .allocate(capacity: slots.count)
-        let identity = mapping.dataset.identityNumberField
-        _ = laidOutSlots.initialize(from: slots.indices.map { $0 == identity ? -1 : slots[$0] })
+        _ = laidOutSlots.initialize(from: slots.indices.map { $0 == identityField ? -1 : slots[$0] })
     }
 
     deinit {

@@ -166,10 +166,7 @@ public enum PipelineLoader {
         }
         var dialect = CSVDialect()
         if let text = try reader.string(source["delimiter"], path: "\(path).delimiter", required: false) {
-            let delimiter = text == "\\t" ? "\t" : text
-            guard delimiter.utf8.count == 1, let byte = delimiter.utf8.first, byte != UInt8(ascii: "\""), byte != 0x0A,
-                byte != 0x0D
-            else {
+            guard let byte = CSVDialect.delimiterByte(text) else {
                 throw reader.error(
                     source["delimiter"], "\(path).delimiter",
                     "'\(text)' must be one ASCII character (\",\", \";\", \"\\t\", \"|\")")

@@ -79,7 +79,7 @@ public final class PipelineRun {
         // What the report depends on besides the pipeline file: the inputs, the reference files,
         // the volstat binary itself and the day of the run (`date.future` is judged against it).
         // The binary's digest is found (or computed) on another thread while the run gets ready.
-        let ledgerFolder = request.outputRoot.appendingPathComponent(".volstat")
+        let ledgerFolder = RunLedger.folder(in: request.outputRoot)
         let binaryDigest = BackgroundValue { BinaryDigest.sha256(cacheIn: ledgerFolder) }
         // A run that stops early still waits for it: it may be writing its cache.
         defer { _ = binaryDigest.value }

@@ -101,9 +101,12 @@ public final class RunLedger {
         }
     }
 
+    /// The folder of an output folder's bookkeeping: the ledger, and the binary's digest cache.
+    static func folder(in outputRoot: URL) -> URL { outputRoot.appendingPathComponent(".volstat") }
+
     /// Opens (creating) the ledger of an output folder.
     public init(outputRoot: URL) throws {
-        let folder = outputRoot.appendingPathComponent(".volstat")
+        let folder = Self.folder(in: outputRoot)
         path = folder.appendingPathComponent("ledger.sqlite").path
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -54,25 +54,11 @@ public final class Validator {
     /// a file of service records is read). With validation off, only the key hashes and the
     /// lookup, which the reading of the statistics' fields needs as much.
     public func preparation(for dataset: Dataset) -> RowPreparation? {
-        guard policy.enabled else {
-            switch dataset {
-            case .volunteers:
-                var volunteers = RowPreparation(fieldCount: Dataset.volunteers.fields.count)
-                volunteers.set(VolunteerField.sourceID, .keyHash(seed: registrations.hashSeed))
-                return volunteers
-            case .serviceRecords:
-                var records = RowPreparation(fieldCount: Dataset.serviceRecords.fields.count)
-                records.set(ServiceRecordField.volunteerID, .keyHash(seed: registrations.hashSeed))
-                records.lookUp(ServiceRecordField.volunteerID, in: registrations.slotView)
-                return records
-            default:
-                return nil
-            }
-        }
         switch dataset {
         case .volunteers:
             var volunteers = RowPreparation(fieldCount: Dataset.volunteers.fields.count)
             volunteers.set(VolunteerField.sourceID, .keyHash(seed: registrations.hashSeed))
+            guard policy.enabled else { return volunteers }
             // Also the volunteers' dates go to whichever thread has time: the reading thread, which
             // computes every person key, is the slower of the two on a file of volunteers.
             volunteers.set(VolunteerField.registeredAt, .timestamp, onlyWhenAhead: true)
@@ -81,8 +67,10 @@ public final class Validator {
             return volunteers
         case .serviceRecords:
             var records = RowPreparation(fieldCount: Dataset.serviceRecords.fields.count)
-            records.set(ServiceRecordField.recordID, .fingerprint(seed: serviceRecordIDs.seed))
             records.set(ServiceRecordField.volunteerID, .keyHash(seed: registrations.hashSeed))
+            records.lookUp(ServiceRecordField.volunteerID, in: registrations.slotView)
+            guard policy.enabled else { return records }
+            records.set(ServiceRecordField.recordID, .fingerprint(seed: serviceRecordIDs.seed))
             // Service records' dates are parsed by whichever thread has time: always on the reading
             // thread measured 9 % slower at 1 million volunteers, where that thread is as busy as
             // this one, and 18-26 % faster at 10 million, where this one waits on memory.
@@ -90,7 +78,6 @@ public final class Validator {
             records.set(ServiceRecordField.endedAt, .timestamp, onlyWhenAhead: true)
             records.set(ServiceRecordField.hours, .hours, onlyWhenAhead: true)
             records.set(ServiceRecordField.regionCode, .regionCode, onlyWhenAhead: true)
-            records.lookUp(ServiceRecordField.volunteerID, in: registrations.slotView)
             return records
         default:
             return nil
@@ -106,6 +93,20 @@ public final class Validator {
     {
         let hash = fields.prepared(field, else: .keyHash(seed: registrations.hashSeed), bytes)
         return registrations.probe(bytes, hash: UInt64(bitPattern: hash))
+    }
+
+    /// Starts loading what accepting the volunteer `lookahead` rows further on looks up: its
+    /// source id's slot and its person's entry.
+    @inline(__always)
+    private func prefetchVolunteerLookups(_ row: any CanonicalRow, _ fields: RowFields) {
+        prefetchRegistration(fields, VolunteerField.sourceID)
+        if let ahead = row.identityAhead(RowPreparation.lookahead)?.personKey { persons.prefetch(ahead) }
+    }
+
+    /// A registration as the reading thread's lookup (`RowFields.resolved`) gives it: nil when the
+    /// source id is not in the table.
+    private static func registration(resolved: Int64) -> Int32? {
+        resolved == RowPreparation.notFound ? nil : Int32(truncatingIfNeeded: resolved)
     }
 
     /// Starts loading the `registrations` slot of the source id `lookahead` rows further on.
@@ -149,8 +150,7 @@ public final class Validator {
         let sourceID = checks.present(VolunteerField.sourceID, required: true)
         let person = checkIdentity(identity, into: &checks)
         // The duplicate lookups below are cache misses: start loading the slots of a row further on.
-        prefetchRegistration(checks.fields, VolunteerField.sourceID)
-        if let ahead = row.identityAhead(RowPreparation.lookahead)?.personKey { persons.prefetch(ahead) }
+        prefetchVolunteerLookups(row, checks.fields)
         let sourceProbe = sourceID.map { registrationProbe(checks.fields, VolunteerField.sourceID, $0) }
         let region = checks.region(VolunteerField.regionCode, required: true)
         let registered = checks.date(VolunteerField.registeredAt, required: true)
@@ -293,7 +293,7 @@ public final class Validator {
         var registration: Int32?
         // The volunteer's entry: nil without a volunteer id, .some(nil) when not in the registry.
         let found: Int32?? =
-            resolved.map { $0 == RowPreparation.notFound ? nil : Int32(truncatingIfNeeded: $0) }
+            resolved.map(Self.registration(resolved:))
             ?? volunteerProbe.map { registrations.value(for: $0) }
         if let volunteerID, let found {
             switch found {
@@ -389,8 +389,7 @@ public final class Validator {
         var checks = RowChecks(row: row, context: context)
         let sourceID = checks.present(VolunteerField.sourceID, required: true)
         // As in `check(volunteer:)`: the lookups in `accept` are cache misses.
-        prefetchRegistration(checks.fields, VolunteerField.sourceID)
-        if let ahead = row.identityAhead(RowPreparation.lookahead)?.personKey { persons.prefetch(ahead) }
+        prefetchVolunteerLookups(row, checks.fields)
         let person = identity?.personKey
         if person == nil {
             checks.add(.fieldMissing, field: VolunteerField.idNumber, "id_number is required but empty")
@@ -433,7 +432,7 @@ public final class Validator {
         if resolved == nil { prefetchRegistration(checks.fields, ServiceRecordField.volunteerID) }
         if let bytes = checks.present(ServiceRecordField.volunteerID, required: true) {
             let found: Int32? =
-                resolved.map { $0 == RowPreparation.notFound ? nil : Int32(truncatingIfNeeded: $0) }
+                resolved.map(Self.registration(resolved:))
                 ?? registrations.value(for: registrationProbe(checks.fields, ServiceRecordField.volunteerID, bytes))
             registration = found.flatMap { $0 >= 0 ? $0 : nil }
             if registration == nil {
