@@ -35,7 +35,7 @@ enum BinaryDigest {
         }
         guard let digest = try? Digest.sha256(file: binary).digest else { return VolstatVersion.current }
         // Cached only when the binary did not change while it was hashed, nor just before.
-        guard let after = status(of: binary), line(after) == identity, Int(time(nil) - after.st_ctim.tv_sec) >= settled
+        guard let after = status(of: binary), line(after) == identity, age(of: after) >= Int64(settled) * 1_000_000_000
         else {
             return digest
         }
@@ -55,6 +55,16 @@ enum BinaryDigest {
 
     /// Device, inode, size and the modification and change times in nanoseconds, as one line.
     static func identity(of path: String) -> String? { status(of: path).map(line) }
+
+    /// Nanoseconds since the file's last change. Read from the precise real-time clock: the
+    /// kernel may stamp a file with a finer time than the coarse clock behind `time()` has
+    /// reached yet, so seconds from `time()` can put the change in the future.
+    private static func age(of status: stat) -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return (Int64(now.tv_sec) - Int64(status.st_ctim.tv_sec)) * 1_000_000_000
+            + (Int64(now.tv_nsec) - Int64(status.st_ctim.tv_nsec))
+    }
 
     private static func status(of path: String) -> stat? {
         var status = stat()
