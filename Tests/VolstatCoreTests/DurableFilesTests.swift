@@ -19,4 +19,24 @@ struct DurableFilesTests {
         let blocked = first.appendingPathComponent("inside.csv")
         #expect(throws: OutputError.self) { try DurableFiles.write([(blocked, [1])]) }
     }
+
+    @Test("folders made on the way are written and flushed; a folder that is not there is named")
+    func flushesFolders() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("volstat-durable-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let deep = folder.appendingPathComponent("a/b/c/d.csv")
+        try DurableFiles.write([(deep, Array("d\n".utf8)), (folder.appendingPathComponent("a/e.csv"), [0x65])])
+        #expect(try Data(contentsOf: deep) == Data("d\n".utf8))
+        try DurableFiles.syncFolder(folder.appendingPathComponent("a/b"))
+        let missing = folder.appendingPathComponent("missing")
+        do {
+            try DurableFiles.syncFolder(missing)
+            Issue.record("flushing a missing folder did not fail")
+        } catch let error as OutputError {
+            #expect(error.message.contains(missing.path))
+            #expect(error.message.contains("No such file or directory"))
+        }
+        // A file is not a folder.
+        #expect(throws: OutputError.self) { try DurableFiles.syncFolder(deep) }
+    }
 }

@@ -31,6 +31,7 @@ public struct ReportContent: Sendable, Equatable {
                     + [(partial.appendingPathComponent(".files"), Array(index.utf8))])
             if manager.fileExists(atPath: folder.path) { try manager.removeItem(at: folder) }
             try manager.moveItem(at: partial, to: folder)
+            try DurableFiles.syncFolder(folder.deletingLastPathComponent())
         } catch let error as OutputError {
             throw error
         } catch {

@@ -32,8 +32,15 @@ public final class ReportFolder {
 
     /// Moves the staging folder into place. A previous report of the same day is exchanged with
     /// the new one in one atomic step (renameat2 with RENAME_EXCHANGE), so that readers, and a
-    /// crash at any moment, see either the old complete report or the new complete one.
+    /// crash at any moment, see either the old complete report or the new complete one. The
+    /// pipeline's folder is flushed after the move, so that a power cut after a run that ended
+    /// does not bring the previous report back.
     public func publish() throws {
+        try move()
+        try DurableFiles.syncFolder(final.deletingLastPathComponent())
+    }
+
+    private func move() throws {
         do {
             if fileManager.fileExists(atPath: final.path) {
                 if volstat_exchange_paths(staging.path, final.path) == 0 {
