@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import VolstatCore
+
+@testable import VolstatCore
 
 @Suite("durable files")
 struct DurableFilesTests {
@@ -18,6 +19,35 @@ struct DurableFilesTests {
         // A file where a folder would have to be.
         let blocked = first.appendingPathComponent("inside.csv")
         #expect(throws: OutputError.self) { try DurableFiles.write([(blocked, [1])]) }
+    }
+
+    @Test("folders are made one level at a time; the folders above those made are the ones to flush")
+    func makesFolders() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("volstat-durable-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let paths = { (folders: [URL]) in folders.map(\.path) }
+        let deep = root.appendingPathComponent("a/b/c")
+        #expect(
+            try paths(DurableFiles.makeFolderWithoutFlushing(deep)) == [
+                root.path, root.path + "/a", root.path + "/a/b",
+            ])
+        #expect(try paths(DurableFiles.makeFolderWithoutFlushing(deep)) == [])
+        // `..` after a missing folder is resolved in the path, not walked (it used to loop).
+        let back = root.appendingPathComponent("x/../y")
+        #expect(try paths(DurableFiles.makeFolderWithoutFlushing(back)) == [root.path])
+        #expect(FileManager.default.fileExists(atPath: root.path + "/y"))
+        #expect(!FileManager.default.fileExists(atPath: root.path + "/x"))
+        try DurableFiles.makeFolder(root.appendingPathComponent("y/z"))
+        #expect(FileManager.default.fileExists(atPath: root.path + "/y/z"))
+        // A file where a folder should be.
+        try Data("f".utf8).write(to: root.appendingPathComponent("file"))
+        do {
+            try DurableFiles.makeFolder(root.appendingPathComponent("file/below"))
+            Issue.record("a folder was made below a file")
+        } catch let error as OutputError {
+            #expect(error.message.contains(root.path + "/file is a file, not a folder"))
+        }
     }
 
     @Test("folders made on the way are written and flushed; a folder that is not there is named")

@@ -17,21 +17,14 @@ public enum DurableFiles {
     public static func write(_ files: [(url: URL, bytes: [UInt8])]) throws {
         var descriptors: [Int32] = []
         defer { for descriptor in descriptors { close(descriptor) } }
-        // The folders whose entries change: each file's, and the one above each folder made here.
+        // The folders whose entries change: each file's, and the ones above the folders made here.
         var changedFolders: [URL] = []
-        for (url, bytes) in files {
+        for (url, _) in files {
             let folder = url.deletingLastPathComponent()
-            var missing = folder
-            while !FileManager.default.fileExists(atPath: missing.path), missing.pathComponents.count > 1 {
-                missing = missing.deletingLastPathComponent()
-                changedFolders.append(missing)
-            }
+            changedFolders += try makeFolderWithoutFlushing(folder)
             changedFolders.append(folder)
-            do {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            } catch {
-                throw OutputError("cannot write \(url.path): \(error.localizedDescription)")
-            }
+        }
+        for (url, bytes) in files {
             let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
             guard descriptor >= 0 else { throw failure(url, "cannot write", errno) }
             descriptors.append(descriptor)
@@ -65,13 +58,58 @@ public enum DurableFiles {
         }
     }
 
+    /// Makes `folder` and every missing folder above it, one level at a time, and flushes the
+    /// folder above each one it made, so that the new folders last through a power cut.
+    /// - Throws: `OutputError` naming the folder that could not be made or flushed, or the file
+    ///   that stands where a folder should be.
+    public static func makeFolder(_ folder: URL) throws {
+        var flushed = Set<String>()
+        for parent in try makeFolderWithoutFlushing(folder) where flushed.insert(parent.path).inserted {
+            try syncFolder(parent)
+        }
+    }
+
+    /// Makes `folder` and the missing folders above it; returns the folders above those it made
+    /// (their entries changed), nearest the root first. The path is taken as written after `.`
+    /// and `..` are resolved (`standardizedFileURL`), from the root down.
+    static func makeFolderWithoutFlushing(_ folder: URL) throws -> [URL] {
+        let components = folder.standardizedFileURL.pathComponents
+        var changed: [URL] = []
+        var path = ""
+        for component in components {
+            let parent = path
+            path = path.isEmpty ? component : (path == "/" ? "/" + component : path + "/" + component)
+            var status = stat()
+            if stat(path, &status) == 0 {
+                guard status.st_mode & S_IFMT == S_IFDIR else {
+                    throw OutputError("cannot make the folder \(folder.path): \(path) is a file, not a folder")
+                }
+                continue
+            }
+            if mkdir(path, 0o777) != 0 {
+                let error = errno
+                var made = stat()
+                guard error == EEXIST, stat(path, &made) == 0, made.st_mode & S_IFMT == S_IFDIR else {
+                    throw failure(URL(fileURLWithPath: path), "cannot make the folder", error)
+                }
+                continue  // made meanwhile by another process
+            }
+            if !parent.isEmpty { changed.append(URL(fileURLWithPath: parent)) }
+        }
+        return changed
+    }
+
     /// Flushes a folder's entries to disk, so that the names created, renamed or removed in it
-    /// last through a power cut. A file system that cannot flush a folder (EINVAL) is left as it
-    /// is: there is nothing more to do.
+    /// last through a power cut. Nothing is done where it cannot be: a folder that may be written
+    /// but not read (EACCES on opening it), a file system that cannot flush a folder (EINVAL).
     /// - Throws: `OutputError` naming the folder that could not be opened or flushed.
     public static func syncFolder(_ url: URL) throws {
         let descriptor = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw failure(url, "cannot open the folder", errno) }
+        guard descriptor >= 0 else {
+            let error = errno
+            if error == EACCES { return }
+            throw failure(url, "cannot open the folder", error)
+        }
         defer { close(descriptor) }
         var result = fsync(descriptor)
         while result != 0 && errno == EINTR { result = fsync(descriptor) }

@@ -35,7 +35,7 @@ enum BinaryDigest {
         }
         guard let digest = try? Digest.sha256(file: binary).digest else { return VolstatVersion.current }
         // Cached only when the binary did not change while it was hashed, nor just before.
-        guard let after = status(of: binary), line(after) == identity, age(of: after) >= Int64(settled) * 1_000_000_000
+        guard let after = status(of: binary), line(after) == identity, changed(after, atLeast: settled)
         else {
             return digest
         }
@@ -56,14 +56,17 @@ enum BinaryDigest {
     /// Device, inode, size and the modification and change times in nanoseconds, as one line.
     static func identity(of path: String) -> String? { status(of: path).map(line) }
 
-    /// Nanoseconds since the file's last change. Read from the precise real-time clock: the
-    /// kernel may stamp a file with a finer time than the coarse clock behind `time()` has
-    /// reached yet, so seconds from `time()` can put the change in the future.
-    private static func age(of status: stat) -> Int64 {
+    /// Whether the file last changed at least `seconds` ago. Read from the precise real-time
+    /// clock: the kernel (Linux 6.13 and later) may stamp a file with a finer time than the coarse
+    /// clock behind `time()` has reached yet, so whole seconds from `time()` could put the change
+    /// in the future. Compared in seconds, then nanoseconds, so that no clock value can overflow.
+    private static func changed(_ status: stat, atLeast seconds: Int) -> Bool {
         var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return (Int64(now.tv_sec) - Int64(status.st_ctim.tv_sec)) * 1_000_000_000
-            + (Int64(now.tv_nsec) - Int64(status.st_ctim.tv_nsec))
+        guard clock_gettime(CLOCK_REALTIME, &now) == 0 else { return false }
+        let (elapsed, overflow) = now.tv_sec.subtractingReportingOverflow(status.st_ctim.tv_sec)
+        if overflow { return now.tv_sec > status.st_ctim.tv_sec }
+        if elapsed != seconds { return elapsed > seconds }
+        return now.tv_nsec >= status.st_ctim.tv_nsec
     }
 
     private static func status(of path: String) -> stat? {

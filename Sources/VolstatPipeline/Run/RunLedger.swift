@@ -109,7 +109,7 @@ public final class RunLedger {
         let folder = Self.folder(in: outputRoot)
         path = folder.appendingPathComponent("ledger.sqlite").path
         do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try DurableFiles.makeFolder(folder)
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
             database = try DatabaseQueue(path: path, configuration: configuration)

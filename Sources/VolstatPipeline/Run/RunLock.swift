@@ -14,7 +14,7 @@ final class RunLock {
 
     /// Takes the lock, or throws `RunLockError` naming the process that holds it.
     init(folder: URL, pipeline: String) throws {
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try? DurableFiles.makeFolder(folder)
         path = folder.appendingPathComponent(".lock").path
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {

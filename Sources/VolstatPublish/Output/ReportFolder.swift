@@ -16,9 +16,11 @@ public final class ReportFolder {
         let parent = final.deletingLastPathComponent()
         staging = parent.appendingPathComponent(".staging-\(final.lastPathComponent)-\(getpid())")
         do {
-            try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
+            try DurableFiles.makeFolder(parent)
             if fileManager.fileExists(atPath: staging.path) { try fileManager.removeItem(at: staging) }
             try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
+        } catch let error as OutputError {
+            throw error
         } catch {
             throw OutputError("cannot create the output folder \(parent.path): \(error.localizedDescription)")
         }
@@ -37,7 +39,12 @@ public final class ReportFolder {
     /// does not bring the previous report back.
     public func publish() throws {
         try move()
-        try DurableFiles.syncFolder(final.deletingLastPathComponent())
+        do {
+            try DurableFiles.syncFolder(final.deletingLastPathComponent())
+        } catch let error as OutputError {
+            throw OutputError(
+                "the report is in place in \(final.path), but may not last through a power cut: \(error.message)")
+        }
     }
 
     private func move() throws {
