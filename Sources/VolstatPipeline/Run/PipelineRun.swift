@@ -325,12 +325,15 @@ public final class PipelineRun {
         return failed ? 1 : 0
     }
 
-    /// Makes the tables the service records fill (their record ids, and the hours held back per
-    /// registration) before the first file is read, sized from samples of the files: their pages
-    /// are then faulted in on another thread while the volunteers are read, instead of by the
-    /// validating thread at its first touch when the records begin (at 10 million volunteers,
-    /// 480 MB of new pages cleared while it waited). Estimated 1/16 high, so that the estimate
-    /// from the file's first batch (1/64 high) does not size the record-id table again.
+    /// Makes the tables that the rows fill before the first file is read, sized from samples of
+    /// the files: the volunteers' (their source ids, the person index, the registrations) and the
+    /// service records' (their record ids, and the hours held back per registration). Their pages
+    /// are then faulted in on another thread while the run starts and the volunteers are read,
+    /// instead of by the validating thread at its first touch of each (at 10 million volunteers,
+    /// 480 MB of new pages cleared while it waited when the records began, and the source-id
+    /// table's huge pages cleared one by one as the first volunteers went in). Estimated 1/16
+    /// high, so that the estimate from a file's first batch (1/64 high) does not size a table
+    /// again.
     private static func reserveAhead(
         _ inputs: [IngestStage.Input], validator: Validator, aggregate: inout AggregateStage
     ) {
@@ -341,9 +344,14 @@ public final class PipelineRun {
             let rows = estimates.reduce(0, +)
             return rows + rows / 16
         }
+        let volunteers = total(.volunteers)
+        if let volunteers {
+            validator.reserve(rows: volunteers, of: .volunteers)
+            aggregate.reserve(rows: volunteers, of: .volunteers)
+        }
         guard let records = total(.serviceRecords) else { return }
         validator.reserve(rows: records, of: .serviceRecords)
-        if let volunteers = total(.volunteers) { aggregate.reserveHeldBack(registrations: volunteers) }
+        if let volunteers { aggregate.reserveHeldBack(registrations: volunteers) }
     }
 
     /// What the ledger holds as the inputs' digest until the files have been read.
