@@ -69,16 +69,17 @@ public enum DurableFiles {
         }
     }
 
-    /// Makes `folder` and the missing folders above it; returns the folders above those it made
-    /// (their entries changed), nearest the root first. The path is taken as written after `.`
-    /// and `..` are resolved (`standardizedFileURL`), from the root down.
+    /// Makes `folder` and the missing folders above it, as `mkdir -p` does; returns the folders
+    /// above those it made or found made meanwhile (their entries changed), nearest the root
+    /// first. The path is walked as written, from the root down: `.` and `..` are left to the
+    /// kernel to resolve, as it will when the folder is used (through symbolic links too).
     static func makeFolderWithoutFlushing(_ folder: URL) throws -> [URL] {
-        let components = folder.standardizedFileURL.pathComponents
         var changed: [URL] = []
         var path = ""
-        for component in components {
+        for component in folder.pathComponents {
             let parent = path
             path = path.isEmpty ? component : (path == "/" ? "/" + component : path + "/" + component)
+            if component == "." || component == ".." { continue }
             var status = stat()
             if stat(path, &status) == 0 {
                 guard status.st_mode & S_IFMT == S_IFDIR else {
@@ -92,7 +93,7 @@ public enum DurableFiles {
                 guard error == EEXIST, stat(path, &made) == 0, made.st_mode & S_IFMT == S_IFDIR else {
                     throw failure(URL(fileURLWithPath: path), "cannot make the folder", error)
                 }
-                continue  // made meanwhile by another process
+                // Made meanwhile by another thread or process, which may not flush its name.
             }
             if !parent.isEmpty { changed.append(URL(fileURLWithPath: parent)) }
         }

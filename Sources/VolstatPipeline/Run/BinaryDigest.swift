@@ -41,7 +41,7 @@ enum BinaryDigest {
         }
         // Best effort: a folder that cannot be written only means hashing again next time. A
         // temporary file left by a process that ended before its rename is removed here.
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try? DurableFiles.makeFolder(folder)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         where name.hasPrefix("binary-sha256.") && name.hasSuffix(".tmp") {
             try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))

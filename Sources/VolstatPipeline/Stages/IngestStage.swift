@@ -26,6 +26,10 @@ struct IngestStage {
     let policy: ValidationPolicy
     let pipelineFile: String
     let progress: PipelineRun.Progress?
+    /// The datasets whose tables were sized for all their files before the first was read
+    /// (`PipelineRun.reserveAhead`): their files' first batches do not size them again, which
+    /// would make a table twice when the two estimates differ by more than their margins.
+    var sizedAhead: Set<Dataset> = []
 
     /// Expands every source's glob and checks that every file can be opened; the digests are
     /// left empty (`InputDigests` computes them). Volunteers come first, so that service records
@@ -136,7 +140,7 @@ struct IngestStage {
             var count = 0
             while try rows.next() {
                 count += 1
-                if count == 1, let estimate = rows.estimatedRows {
+                if count == 1, !sizedAhead.contains(rows.dataset), let estimate = rows.estimatedRows {
                     // 1/64 more than the estimate: enough for the usual spread of row lengths, and
                     // not so much that a table doubles for rows that never come.
                     let expected = estimate + estimate / 64
