@@ -52,10 +52,7 @@ public enum DurableFiles {
                     ? .success(()) : .failure(OutputError("\(files[index].url.path): cannot flush to disk: \(reason)")))
         }
         _ = try failures.values()
-        var flushed = Set<String>()
-        for folder in changedFolders where flushed.insert(folder.standardizedFileURL.path).inserted {
-            try syncFolder(folder)
-        }
+        try syncFolders(changedFolders)
     }
 
     /// Makes `folder` and every missing folder above it, one level at a time, and flushes the
@@ -63,9 +60,14 @@ public enum DurableFiles {
     /// - Throws: `OutputError` naming the folder that could not be made or flushed, or the file
     ///   that stands where a folder should be.
     public static func makeFolder(_ folder: URL) throws {
+        try syncFolders(makeFolderWithoutFlushing(folder))
+    }
+
+    /// Flushes each of `folders` once, however often and however spelt it is listed.
+    private static func syncFolders(_ folders: [URL]) throws {
         var flushed = Set<String>()
-        for parent in try makeFolderWithoutFlushing(folder) where flushed.insert(parent.path).inserted {
-            try syncFolder(parent)
+        for folder in folders where flushed.insert(folder.standardizedFileURL.path).inserted {
+            try syncFolder(folder)
         }
     }
 

@@ -50,8 +50,11 @@ public final class ReportFolder {
     private func move() throws {
         do {
             if fileManager.fileExists(atPath: final.path) {
+                // Once the new report is in place, the previous one is removed as far as it can
+                // be: a run that ends before it is, or cannot, leaves it for the next run's
+                // `removeLeftovers`, instead of failing with its report published.
                 if volstat_exchange_paths(staging.path, final.path) == 0 {
-                    try fileManager.removeItem(at: staging)
+                    try? fileManager.removeItem(at: staging)
                     return
                 }
                 // A file system without the exchange: fall back to two renames.
@@ -59,7 +62,7 @@ public final class ReportFolder {
                     ".previous-\(final.lastPathComponent)-\(getpid())")
                 try fileManager.moveItem(at: final, to: previous)
                 try fileManager.moveItem(at: staging, to: final)
-                try fileManager.removeItem(at: previous)
+                try? fileManager.removeItem(at: previous)
             } else {
                 try fileManager.moveItem(at: staging, to: final)
             }
