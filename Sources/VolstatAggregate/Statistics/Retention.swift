@@ -28,8 +28,8 @@ public enum Retention {
         var earliest = Int32.max
         /// The day a registration counts from as a cohort day: its date when counted, else never.
         func cohortDay(_ registration: Int) -> Int32 {
-            let counted = store.registrations[registration]
-            return counted.isCounted(through: end) ? counted.registeredAt : Int32.max
+            let entry = store.registrations[registration]
+            return entry.isCounted(through: end) ? entry.registeredAt : Int32.max
         }
         func merge(_ entry: inout (cohort: Int32, years: UInt64), _ registration: Int) {
             entry.cohort = min(entry.cohort, cohortDay(registration))

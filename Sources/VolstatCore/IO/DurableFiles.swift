@@ -18,9 +18,12 @@ public enum DurableFiles {
         var descriptors: [Int32] = []
         defer { for descriptor in descriptors { close(descriptor) } }
         // The folders whose entries change: each file's, and the ones above the folders made here.
+        // Each folder is made once, however many files it holds.
         var changedFolders: [URL] = []
+        var seen = Set<String>()
         for (url, _) in files {
             let folder = url.deletingLastPathComponent()
+            guard seen.insert(folder.path).inserted else { continue }
             changedFolders += try makeFolderWithoutFlushing(folder)
             changedFolders.append(folder)
         }
@@ -42,14 +45,14 @@ public enum DurableFiles {
         let opened = descriptors
         let failures = ConcurrentResults<Void>(count: opened.count)
         DispatchQueue.concurrentPerform(iterations: opened.count) { index in
-            var result = fsync(opened[index])
-            while result != 0 && errno == EINTR { result = fsync(opened[index]) }
-            let flushed = result == 0
-            let reason = flushed ? "" : String(cString: strerror(errno))
+            let error = flush(opened[index])
             failures.set(
                 index,
-                flushed
-                    ? .success(()) : .failure(OutputError("\(files[index].url.path): cannot flush to disk: \(reason)")))
+                error == 0
+                    ? .success(())
+                    : .failure(
+                        OutputError(
+                            "\(files[index].url.path): cannot flush to disk: \(String(cString: strerror(error)))")))
         }
         _ = try failures.values()
         try syncFolders(changedFolders)
@@ -63,10 +66,11 @@ public enum DurableFiles {
         try syncFolders(makeFolderWithoutFlushing(folder))
     }
 
-    /// Flushes each of `folders` once, however often and however spelt it is listed.
+    /// Flushes each of `folders` once, however often it is listed. Told apart as spelt, `..`
+    /// included: resolved in the text, `link/..` would pass for the folder `link` is in.
     private static func syncFolders(_ folders: [URL]) throws {
         var flushed = Set<String>()
-        for folder in folders where flushed.insert(folder.standardizedFileURL.path).inserted {
+        for folder in folders where flushed.insert(folder.path).inserted {
             try syncFolder(folder)
         }
     }
@@ -76,6 +80,9 @@ public enum DurableFiles {
     /// first. The path is walked as written, from the root down: `.` and `..` are left to the
     /// kernel to resolve, as it will when the folder is used (through symbolic links too).
     static func makeFolderWithoutFlushing(_ folder: URL) throws -> [URL] {
+        // A folder that is there already (the usual case): every folder on its path is, too.
+        var existing = stat()
+        if stat(folder.path, &existing) == 0, existing.st_mode & S_IFMT == S_IFDIR { return [] }
         var changed: [URL] = []
         var path = ""
         for component in folder.pathComponents {
@@ -114,12 +121,18 @@ public enum DurableFiles {
             throw failure(url, "cannot open the folder", error)
         }
         defer { close(descriptor) }
-        var result = fsync(descriptor)
-        while result != 0 && errno == EINTR { result = fsync(descriptor) }
-        let error = errno
-        guard result == 0 || error == EINVAL else {
+        let error = flush(descriptor)
+        guard error == 0 || error == EINVAL else {
             throw OutputError("\(url.path): cannot flush the folder to disk: \(String(cString: strerror(error)))")
         }
+    }
+
+    /// `fsync`, tried again when a signal interrupts it: 0, or the `errno` of its failure.
+    private static func flush(_ descriptor: Int32) -> Int32 {
+        while fsync(descriptor) != 0 {
+            if errno != EINTR { return errno }
+        }
+        return 0
     }
 
     /// - Parameter error: the `errno` of the failed call, taken right after it.

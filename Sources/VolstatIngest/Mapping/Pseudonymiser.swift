@@ -91,7 +91,8 @@ public final class Pseudonymiser: @unchecked Sendable {
     {
         switch ResidentIdentityNumber.validate(normalised) {
         case .success(let birthDate):
-            // A valid number has 18 bytes.
+            // A valid number has 18 bytes: it fits the 24 of `number`.
+            assert(normalised.count == 18)
             if deferKey {
                 var number: (UInt64, UInt64, UInt64) = (0, 0, 0)
                 withUnsafeMutableBytes(of: &number) { $0.copyMemory(from: normalised) }

@@ -234,7 +234,7 @@ public final class PipelineRun {
         var aggregate = AggregateStage(asOf: request.asOf)
         var ingest = IngestStage(
             pseudonymiser: pseudonymiser, policy: config.validation, pipelineFile: config.file, progress: progress)
-        ingest.sizedAhead = Self.reserveAhead(inputs, validator: validator, aggregate: &aggregate)
+        ingest.reserveAhead(inputs, validator: validator, aggregate: &aggregate)
         for (ordinal, input) in inputs.enumerated() {
             inputs[ordinal].sha256 = try ingest.read(
                 input, ordinal: Int32(ordinal), validator: validator, aggregate: &aggregate, report: report)
@@ -323,40 +323,6 @@ public final class PipelineRun {
             failed = failed || (drift.failsRun && drift.checks.contains { !$0.withinLimits })
         }
         return failed ? 1 : 0
-    }
-
-    /// Makes the tables that the rows fill before the first file is read, sized from samples of
-    /// the files: the volunteers' (their source ids, the person index, the registrations) and the
-    /// service records' (their record ids, and the hours held back per registration). Their pages
-    /// are then faulted in on another thread while the run starts and the volunteers are read,
-    /// instead of by the validating thread at its first touch of each (at 10 million volunteers,
-    /// 480 MB of new pages cleared while it waited when the records began, and the source-id
-    /// table's huge pages cleared one by one as the first volunteers went in). Estimated 1/16
-    /// high; returns the datasets sized so, whose files' first batches then size nothing (see
-    /// `IngestStage.sizedAhead`). A dataset with a gzip or XML file has no estimate and is sized
-    /// at each file's first batch, as before.
-    private static func reserveAhead(
-        _ inputs: [IngestStage.Input], validator: Validator, aggregate: inout AggregateStage
-    ) -> Set<Dataset> {
-        func total(_ dataset: Dataset) -> Int? {
-            let files = inputs.filter { $0.source.dataset == dataset }
-            let estimates = files.compactMap(IngestStage.estimatedRows)
-            guard !files.isEmpty, estimates.count == files.count else { return nil }
-            let rows = estimates.reduce(0, +)
-            return rows + rows / 16
-        }
-        var sized: Set<Dataset> = []
-        let volunteers = total(.volunteers)
-        if let volunteers {
-            validator.reserve(rows: volunteers, of: .volunteers)
-            aggregate.reserve(rows: volunteers, of: .volunteers)
-            sized.insert(.volunteers)
-        }
-        guard let records = total(.serviceRecords) else { return sized }
-        validator.reserve(rows: records, of: .serviceRecords)
-        sized.insert(.serviceRecords)
-        if let volunteers { aggregate.reserveHeldBack(registrations: volunteers) }
-        return sized
     }
 
     /// What the ledger holds as the inputs' digest until the files have been read.
