@@ -77,6 +77,29 @@ struct CollectionsTests {
         #expect(index.index(of: PersonKey(high: 100, low: 100 &* 0x9E37_79B9)) == nil)
     }
 
+    @Test("prefaulted array: appends past small and mapped sizes, writes, truncation and copies apart")
+    func prefaultedArray() {
+        var numbers = PrefaultedArray<Int64>()
+        for n in 0..<300_000 { numbers.append(Int64(n) * 3) }
+        #expect(numbers.count == 300_000)
+        #expect(numbers.capacity >= 300_000)
+        #expect(numbers.elementsEqual((0..<300_000).lazy.map { Int64($0) * 3 }))
+        var copy = numbers
+        numbers[7] = -1
+        numbers.withUnsafeMutableBufferPointer { $0[8] = -2 }
+        #expect(copy[7] == 21 && copy[8] == 24)
+        #expect(numbers[7] == -1 && numbers[8] == -2)
+        copy.removeSubrange(10...)
+        copy.append(99)
+        #expect(Array(copy) == [0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 99])
+        #expect(numbers[10] == 30)
+        var reserved = PrefaultedArray<Int32>()
+        reserved.reserveCapacity(1 << 20)
+        #expect(reserved.capacity == 1 << 20 && reserved.isEmpty)
+        reserved.append(5)
+        #expect(Array(reserved) == [5])
+    }
+
     @Test("fingerprint table remembers ids and forgets a file's")
     func fingerprints() {
         let table = FingerprintTable(seed: 42)

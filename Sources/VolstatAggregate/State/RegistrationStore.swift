@@ -43,8 +43,8 @@ public struct RegistrationStore: Sendable {
         public var household: UInt8
     }
 
-    public private(set) var registrations: [Registration] = []
-    public private(set) var persons: [Person] = []
+    public private(set) var registrations = PrefaultedArray<Registration>()
+    public private(set) var persons = PrefaultedArray<Person>()
 
     public init() {}
 

@@ -13,7 +13,10 @@ public final class PersonIndex {
     /// the low 32. Lookups read them through `slots` (its address and size).
     private var memory: ZeroedArray<UInt64> { didSet { slots = memory.unsafeBuffer } }
     private var slots: UnsafeMutableBufferPointer<UInt64>
-    /// The key of each person, by index: `count` of them in room for `keys.count`.
+    /// Owns the key of each person, by index: `count` of them in room for `keys.count`, faulted
+    /// in ahead (see `ZeroedArray`) so that adding persons front to back does not stop at every
+    /// new page. Read through `keys` (its address and size).
+    private var keyMemory: ZeroedArray<PersonKey> { didSet { keys = keyMemory.unsafeBuffer } }
     private var keys: UnsafeMutableBufferPointer<PersonKey>
     public private(set) var count = 0
 
@@ -21,10 +24,9 @@ public final class PersonIndex {
     public init(capacity: Int = 1024) {
         memory = ZeroedArray(count: LinearProbing.size(for: capacity))
         slots = memory.unsafeBuffer
-        keys = .allocate(capacity: max(capacity, 16))
+        keyMemory = ZeroedArray(count: max(capacity, 16))
+        keys = keyMemory.unsafeBuffer
     }
-
-    deinit { keys.deallocate() }
 
     /// The slot a key's probe starts at: its low word, mixed by a multiplication so that its low
     /// bits count too, scaled to the table's size (the tag comes from the high word). Keys that
@@ -62,7 +64,7 @@ public final class PersonIndex {
         let index = Int32(count)
         slots[slot] = Self.tag(key) | UInt64(index + 1)
         if count == keys.count { reserveKeys(count * 2) }
-        keys.initializeElement(at: count, to: key)
+        keys[count] = key
         count += 1
         return (index, true)
     }
@@ -70,10 +72,7 @@ public final class PersonIndex {
     /// Room for `capacity` keys in all.
     private func reserveKeys(_ capacity: Int) {
         guard capacity > keys.count else { return }
-        let larger = UnsafeMutableBufferPointer<PersonKey>.allocate(capacity: capacity)
-        _ = larger.initialize(fromContentsOf: keys[..<count])
-        keys.deallocate()
-        keys = larger
+        keyMemory = ZeroedArray(count: capacity, copying: keyMemory)
     }
 
     /// Starts loading the slot where `key` would be, so that a lookup soon after finds it in cache.

@@ -20,9 +20,9 @@ public final class Validator {
     private let persons = PersonIndex()
     /// Per person, the first of their registrations; per registration, the person's next one and
     /// its platform (the duplicate rule is per platform).
-    private var firstRegistrationOfPerson: [Int32] = []
-    private var nextRegistrationOfPerson: [Int32] = []
-    private var platformOfRegistration: [Int32] = []
+    private var firstRegistrationOfPerson = PrefaultedArray<Int32>()
+    private var nextRegistrationOfPerson = PrefaultedArray<Int32>()
+    private var platformOfRegistration = PrefaultedArray<Int32>()
     /// Fingerprints of the record ids seen, each with the file that added it first.
     private let serviceRecordIDs: FingerprintTable
     private let placementIDs: FingerprintTable
