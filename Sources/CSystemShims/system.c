@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <signal.h>
+#include <string.h>
 #include <unistd.h>
 #include "volstat_system.h"
 
@@ -30,4 +32,80 @@ int volstat_populate_writable(void *start, size_t length) {
     errno = EINVAL;
     return -1;
 #endif
+}
+
+#if defined(__linux__) && !defined(MADV_POPULATE_READ)
+#define MADV_POPULATE_READ 22
+#endif
+
+int volstat_populate_readable(void *start, size_t length) {
+#ifdef MADV_POPULATE_READ
+    return madvise(start, length, MADV_POPULATE_READ);
+#else
+    (void)start;
+    (void)length;
+    errno = EINVAL;
+    return -1;
+#endif
+}
+
+/* The mapped inputs, for the bus error handler: a few at a time (one per reading thread). */
+#define VOLSTAT_MAPPED_INPUTS 64
+static struct {
+    const char *start;
+    size_t length;
+} volstat_mapped_inputs[VOLSTAT_MAPPED_INPUTS];
+static char volstat_mapped_input_message[512];
+
+static void volstat_bus_error(int signal, siginfo_t *info, void *context) {
+    (void)context;
+    const char *address = (const char *)info->si_addr;
+    for (int index = 0; index < VOLSTAT_MAPPED_INPUTS; index++) {
+        const char *start = __atomic_load_n(&volstat_mapped_inputs[index].start, __ATOMIC_SEQ_CST);
+        size_t length = __atomic_load_n(&volstat_mapped_inputs[index].length, __ATOMIC_SEQ_CST);
+        if (start != NULL && address >= start && address < start + length) {
+            ssize_t ignored = write(2, volstat_mapped_input_message, strlen(volstat_mapped_input_message));
+            (void)ignored;
+            _exit(3);
+        }
+    }
+    struct sigaction fallback;
+    memset(&fallback, 0, sizeof fallback);
+    fallback.sa_handler = SIG_DFL;
+    sigaction(signal, &fallback, NULL);
+    raise(signal);
+}
+
+void volstat_mapped_input_guard(const char *message) {
+    static int installed = 0;
+    if (__atomic_exchange_n(&installed, 1, __ATOMIC_SEQ_CST)) return;
+    strncpy(volstat_mapped_input_message, message, sizeof volstat_mapped_input_message - 1);
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = volstat_bus_error;
+    action.sa_flags = SA_SIGINFO;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGBUS, &action, NULL);
+}
+
+int volstat_mapped_input_add(const void *start, size_t length) {
+    for (int index = 0; index < VOLSTAT_MAPPED_INPUTS; index++) {
+        const char *expected = NULL;
+        if (__atomic_compare_exchange_n(&volstat_mapped_inputs[index].start, &expected, (const char *)start, 0,
+                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+            __atomic_store_n(&volstat_mapped_inputs[index].length, length, __ATOMIC_SEQ_CST);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void volstat_mapped_input_remove(const void *start) {
+    for (int index = 0; index < VOLSTAT_MAPPED_INPUTS; index++) {
+        if (__atomic_load_n(&volstat_mapped_inputs[index].start, __ATOMIC_SEQ_CST) == start) {
+            __atomic_store_n(&volstat_mapped_inputs[index].length, 0, __ATOMIC_SEQ_CST);
+            __atomic_store_n(&volstat_mapped_inputs[index].start, NULL, __ATOMIC_SEQ_CST);
+            return;
+        }
+    }
 }

@@ -12,6 +12,20 @@ int volstat_exchange_paths(const char *first, const char *second);
    later; elsewhere returns -1 and the pages fault in one by one as they are touched). */
 int volstat_populate_writable(void *start, size_t length);
 
+/* Maps in every page of a file mapping that the file has, readable, in one call (Linux 5.14 and
+   later). Returns 0; -1 with errno EFAULT or ENOMEM where the file no longer has the pages (it
+   shrank), EINVAL where the kernel cannot (the pages then map in as they are touched). */
+int volstat_populate_readable(void *start, size_t length);
+
+/* Makes a bus error (SIGBUS) on a mapped input file's memory, which happens when another program
+   shrinks the file while it is read, end the process with `message` on standard error and exit
+   status 3 (an input that cannot be read), instead of a crash without a word; any other bus error
+   keeps its default action.
+   Register each mapping with `volstat_mapped_input_add` and remove it before unmapping it. */
+void volstat_mapped_input_guard(const char *message);
+int volstat_mapped_input_add(const void *start, size_t length);
+void volstat_mapped_input_remove(const void *start);
+
 /* Asks the processor to bring the cache line holding `address` in, without waiting for it: the
    hash tables call it at the start of a row, so that the lookup at its end finds the slot in cache. */
 static inline void volstat_prefetch(const void *address) {

@@ -43,10 +43,18 @@ public final class CSVReader: RecordReader {
     public private(set) var fieldNames: [String] = []
     public private(set) var line = 0
     public private(set) var problem: RecordProblem?
-    public var bytesConsumed: Int { source.bytesConsumed }
-    public var offset: Int? { offsetsAreExact ? source.bytesConsumed - (end - start) : nil }
+    public var bytesConsumed: Int { mapped?.lent ?? source?.bytesConsumed ?? 0 }
+    public var offset: Int? { offsetsAreExact ? bytesConsumed - (end - start) : nil }
 
-    private let source: any ByteSource
+    /// Where the bytes come from: a source read into chunks, or a file mapped into memory and
+    /// tokenized where it lies (`buffer` is then the whole mapping, and `chunk` the window of it
+    /// that the current record starts in).
+    private let source: (any ByteSource)?
+    private let mapped: MappedFile?
+    /// The mapped file's window that `chunk` is.
+    private var window = 0
+    /// Whether the reader tokenizes a mapped file where it lies.
+    var readsInPlace: Bool { mapped != nil }
     private let tokenizer: CSVTokenizer
     private let checkEncoding: Bool
     private let offsetsAreExact: Bool
@@ -79,17 +87,42 @@ public final class CSVReader: RecordReader {
     ///   - hasHeader: when false, fields are named `1`, `2`, ... after the first record's width.
     ///   - offsetsAreExact: the source's bytes are the file's (not decompressed or transcoded),
     ///     so that `offset` can say where in the file a record ends.
-    public init(
+    public convenience init(
         source: any ByteSource, name: String, dialect: CSVDialect = CSVDialect(), checkEncoding: Bool = true,
         hasHeader: Bool = true, bufferSize: Int = 1 << 20, offsetsAreExact: Bool = false
     ) throws {
+        try self.init(
+            source: source, mapped: nil, name: name, dialect: dialect, checkEncoding: checkEncoding,
+            hasHeader: hasHeader, bufferSize: bufferSize, offsetsAreExact: offsetsAreExact)
+    }
+
+    /// Reads a file mapped into memory where it lies (see `MappedFile`); its offsets are exact.
+    convenience init(
+        mapped file: MappedFile, name: String, dialect: CSVDialect = CSVDialect(), checkEncoding: Bool = true,
+        hasHeader: Bool = true
+    ) throws {
+        try self.init(
+            source: nil, mapped: file, name: name, dialect: dialect, checkEncoding: checkEncoding,
+            hasHeader: hasHeader, bufferSize: 0, offsetsAreExact: true)
+    }
+
+    private init(
+        source: (any ByteSource)?, mapped: MappedFile?, name: String, dialect: CSVDialect, checkEncoding: Bool,
+        hasHeader: Bool, bufferSize: Int, offsetsAreExact: Bool
+    ) throws {
         self.source = source
+        self.mapped = mapped
         self.offsetsAreExact = offsetsAreExact
         self.name = name
         self.tokenizer = CSVTokenizer(delimiter: dialect.delimiter, quote: dialect.quote)
         self.checkEncoding = checkEncoding
-        chunk = ByteChunk(count: max(bufferSize, 64))
-        buffer = chunk.bytes
+        if let mapped {
+            chunk = ByteChunk(window: 0, of: mapped)
+            buffer = mapped.bytes
+        } else {
+            chunk = ByteChunk(count: max(bufferSize, 64))
+            buffer = chunk.bytes
+        }
         if hasHeader {
             guard try readRecord() else { return }
             if let problem {
@@ -173,6 +206,7 @@ public final class CSVReader: RecordReader {
                 nextLine += lineBreaks
                 start += length
                 if spans.count == 1 && !spans[0].quoted && spans[0].start == spans[0].end { continue }
+                if let mapped, begin >> MappedFile.windowShift != window { holdWindow(of: begin, in: mapped) }
                 recordStart = begin
                 problem = nil
                 collectValues(length: length)
@@ -183,6 +217,7 @@ public final class CSVReader: RecordReader {
                 spans.removeAll()
                 recordLength = 0
                 let column = columnOf(offset: offset, recordStart: start)
+                if let mapped, start >> MappedFile.windowShift != window { holdWindow(of: start, in: mapped) }
                 start += length
                 switch reason {
                 case .textAfterClosingQuote:
@@ -252,6 +287,17 @@ public final class CSVReader: RecordReader {
         return recordStart + offset - lineStart + 1
     }
 
+    /// Makes `chunk` the mapped file's window that the record at `offset` starts in. The windows
+    /// passed over lie inside a record that started before them (blank lines and malformed
+    /// records are not kept), which holds its own window, so they are let go at once.
+    private func holdWindow(of offset: Int, in file: MappedFile) {
+        let index = offset >> MappedFile.windowShift
+        for skipped in (window + 1)..<max(window + 1, index) { file.release(window: skipped) }
+        chunk = ByteChunk(window: index, of: file)
+        chunkNumber += 1
+        window = index
+    }
+
     /// Reads more into the free end of the buffer, a quarter of it at a time: a piece is then
     /// read, hashed, checked and tokenized while it is still in the level-2 cache (read a whole
     /// chunk at once, it was fetched again from the shared level-3 cache or memory, and the
@@ -259,6 +305,14 @@ public final class CSVReader: RecordReader {
     /// short, the unread bytes first move to the front, or to another chunk when something else
     /// holds this one (a batch whose rows point into it); the buffer grows if one record fills it.
     private func refill() throws {
+        if let mapped {
+            // The mapping holds the whole file: the next piece follows the bytes lent before.
+            let count = try mapped.lend(Self.mappedPiece)
+            if count == 0 { endOfInput = true }
+            end += count
+            return
+        }
+        guard let source else { return }
         let piece = max(buffer.count / 4, 64)
         // Short of room, with unread bytes to move to the front or a full buffer to grow.
         if buffer.count - end < piece / 4, start > 0 || end == buffer.count {
@@ -288,6 +342,10 @@ public final class CSVReader: RecordReader {
         end += count
     }
 
+    /// The bytes of a mapped file taken at once: as many as `refill` reads from a source of a
+    /// 1 MiB chunk, so that a piece is checked and tokenized while it is in the level-2 cache.
+    private static let mappedPiece = 1 << 18
+
     /// A chunk of `size` bytes that nothing else holds: a spare one, or a new one.
     private func spareChunk(size: Int) -> ByteChunk {
         spareChunks.removeAll { $0.bytes.count != size }
@@ -298,11 +356,29 @@ public final class CSVReader: RecordReader {
     }
 }
 
-/// A buffer of bytes a reader reads into, shared by reference with whoever keeps pointers into it.
+/// A buffer of bytes a reader reads into, shared by reference with whoever keeps pointers into it:
+/// memory of its own, or a window of a mapped file, let go when the last holder drops it.
 final class ByteChunk {
     let bytes: UnsafeMutableRawBufferPointer
+    private let mapped: MappedFile?
+    private let window: Int
 
-    init(count: Int) { bytes = .allocate(byteCount: count, alignment: 64) }
+    init(count: Int) {
+        bytes = .allocate(byteCount: count, alignment: 64)
+        mapped = nil
+        window = 0
+    }
 
-    deinit { bytes.deallocate() }
+    /// Window `index` of `file` (see `MappedFile.windowSize`).
+    init(window index: Int, of file: MappedFile) {
+        let start = min(index << MappedFile.windowShift, file.bytes.count)
+        bytes = UnsafeMutableRawBufferPointer(
+            rebasing: file.bytes[start..<min(start + MappedFile.windowSize, file.bytes.count)])
+        mapped = file
+        window = index
+    }
+
+    deinit {
+        if let mapped { mapped.release(window: window) } else { bytes.deallocate() }
+    }
 }

@@ -16,12 +16,12 @@ public final class InputDigest: @unchecked Sendable {
     /// The hex digest of the whole file, once it has been read to its end.
     public var sha256: String? { finished }
 
-    fileprivate func update(_ bytes: UnsafeRawBufferPointer) {
+    func update(_ bytes: UnsafeRawBufferPointer) {
         guard finished == nil else { return }
         hasher.update(bufferPointer: bytes)
     }
 
-    fileprivate func end() {
+    func end() {
         guard finished == nil else { return }
         finished = HexText.string(hasher.finalize())
     }

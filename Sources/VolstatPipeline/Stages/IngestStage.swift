@@ -239,7 +239,8 @@ struct IngestStage {
                 try RecordReaders.open(
                     path: path, format: source.format, encoding: source.encoding, dialect: source.dialect,
                     recordElement: source.recordElement ?? (source.format == .xml ? "record" : nil),
-                    fields: source.format == .xml ? source.mapping.sourceNames : nil, digest: digest)
+                    fields: source.format == .xml ? source.mapping.sourceNames : nil, digest: digest,
+                    mayMap: source.mapping.dataset.identityNumberField == nil)
             }
             // libxml2's parsing outweighs the rest of the reading thread's work: give it a thread too.
             let reader = source.format == .xml ? try ReadAheadRecordReader(name: path, open: open) : try open()
