@@ -49,31 +49,36 @@ int volstat_populate_readable(void *start, size_t length) {
 #endif
 }
 
-/* The mapped inputs, for the bus error handler: a few at a time (one per reading thread). */
+/* The mapped inputs, for the bus error handler: a few at a time (one per reading thread). A slot
+   is claimed, then its length set, then its start published; the handler reads only published ones. */
 #define VOLSTAT_MAPPED_INPUTS 64
 static struct {
+    int claimed;
     const char *start;
     size_t length;
 } volstat_mapped_inputs[VOLSTAT_MAPPED_INPUTS];
 static char volstat_mapped_input_message[512];
+static struct sigaction volstat_previous_bus_action;
 
 static void volstat_bus_error(int signal, siginfo_t *info, void *context) {
     (void)context;
-    const char *address = (const char *)info->si_addr;
-    for (int index = 0; index < VOLSTAT_MAPPED_INPUTS; index++) {
-        const char *start = __atomic_load_n(&volstat_mapped_inputs[index].start, __ATOMIC_SEQ_CST);
-        size_t length = __atomic_load_n(&volstat_mapped_inputs[index].length, __ATOMIC_SEQ_CST);
-        if (start != NULL && address >= start && address < start + length) {
-            ssize_t ignored = write(2, volstat_mapped_input_message, strlen(volstat_mapped_input_message));
-            (void)ignored;
-            _exit(3);
+    /* A fault on memory (not a signal sent by a program) in a mapped input. */
+    if (info->si_code > 0) {
+        const char *address = (const char *)info->si_addr;
+        for (int index = 0; index < VOLSTAT_MAPPED_INPUTS; index++) {
+            const char *start = __atomic_load_n(&volstat_mapped_inputs[index].start, __ATOMIC_ACQUIRE);
+            size_t length = __atomic_load_n(&volstat_mapped_inputs[index].length, __ATOMIC_RELAXED);
+            if (start != NULL && address >= start && address < start + length) {
+                ssize_t ignored = write(2, volstat_mapped_input_message, strlen(volstat_mapped_input_message));
+                (void)ignored;
+                _exit(3);
+            }
         }
     }
-    struct sigaction fallback;
-    memset(&fallback, 0, sizeof fallback);
-    fallback.sa_handler = SIG_DFL;
-    sigaction(signal, &fallback, NULL);
-    raise(signal);
+    /* Anything else goes to whoever handled bus errors before: the faulting instruction runs again
+       and faults into that handler; a sent signal is sent again. */
+    sigaction(signal, &volstat_previous_bus_action, NULL);
+    if (info->si_code <= 0) raise(signal);
 }
 
 void volstat_mapped_input_guard(const char *message) {
@@ -85,15 +90,16 @@ void volstat_mapped_input_guard(const char *message) {
     action.sa_sigaction = volstat_bus_error;
     action.sa_flags = SA_SIGINFO;
     sigemptyset(&action.sa_mask);
-    sigaction(SIGBUS, &action, NULL);
+    sigaction(SIGBUS, &action, &volstat_previous_bus_action);
 }
 
 int volstat_mapped_input_add(const void *start, size_t length) {
     for (int index = 0; index < VOLSTAT_MAPPED_INPUTS; index++) {
-        const char *expected = NULL;
-        if (__atomic_compare_exchange_n(&volstat_mapped_inputs[index].start, &expected, (const char *)start, 0,
-                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-            __atomic_store_n(&volstat_mapped_inputs[index].length, length, __ATOMIC_SEQ_CST);
+        int expected = 0;
+        if (__atomic_compare_exchange_n(&volstat_mapped_inputs[index].claimed, &expected, 1, 0, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_SEQ_CST)) {
+            __atomic_store_n(&volstat_mapped_inputs[index].length, length, __ATOMIC_RELAXED);
+            __atomic_store_n(&volstat_mapped_inputs[index].start, (const char *)start, __ATOMIC_RELEASE);
             return 0;
         }
     }
@@ -102,9 +108,10 @@ int volstat_mapped_input_add(const void *start, size_t length) {
 
 void volstat_mapped_input_remove(const void *start) {
     for (int index = 0; index < VOLSTAT_MAPPED_INPUTS; index++) {
-        if (__atomic_load_n(&volstat_mapped_inputs[index].start, __ATOMIC_SEQ_CST) == start) {
-            __atomic_store_n(&volstat_mapped_inputs[index].length, 0, __ATOMIC_SEQ_CST);
-            __atomic_store_n(&volstat_mapped_inputs[index].start, NULL, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&volstat_mapped_inputs[index].start, __ATOMIC_ACQUIRE) == start) {
+            __atomic_store_n(&volstat_mapped_inputs[index].start, NULL, __ATOMIC_RELEASE);
+            __atomic_store_n(&volstat_mapped_inputs[index].length, 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&volstat_mapped_inputs[index].claimed, 0, __ATOMIC_SEQ_CST);
             return;
         }
     }

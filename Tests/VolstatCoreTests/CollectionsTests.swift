@@ -93,6 +93,18 @@ struct CollectionsTests {
         copy.append(99)
         #expect(Array(copy) == [0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 99])
         #expect(numbers[10] == 30)
+        // Shared storage: each first write (truncate and append, a write through the buffer)
+        // leaves the other copy as it was.
+        let original = copy
+        var truncated = copy
+        truncated.removeSubrange(2...)
+        truncated.append(-5)
+        var written = copy
+        written.withUnsafeMutableBufferPointer { $0[0] = -6 }
+        #expect(Array(original) == [0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 99])
+        #expect(Array(truncated) == [0, 3, -5])
+        #expect(Array(written.prefix(2)) == [-6, 3])
+        #expect(copy[2] == 6 && copy[0] == 0)
         var reserved = PrefaultedArray<Int32>()
         reserved.reserveCapacity(1 << 20)
         #expect(reserved.capacity == 1 << 20 && reserved.isEmpty)

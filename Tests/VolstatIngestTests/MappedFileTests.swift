@@ -8,14 +8,20 @@ import VolstatTestSupport
 
 @Suite("CSV files mapped into memory and read where they lie")
 struct MappedFileTests {
-    /// Records of service records over several 4 MiB windows: a quoted value with doubled quotes
-    /// across each window boundary, and one record of 5 MiB that covers a whole window.
+    /// Records of service records over several 4 MiB windows: at each window boundary, a quoted
+    /// value with doubled quotes that starts before it and ends after it; and one record of 5 MiB
+    /// that covers a whole window.
     static func largeRecords() -> String {
         var text = ReadAheadTests.header
         var index = 0
         while text.utf8.count < 14 << 20 {
-            let near = text.utf8.count % MappedFile.windowSize > MappedFile.windowSize - 200
-            let volunteer = near ? "\"V\"\"\(index)\"\"\"" : "V\(index % 13)"
+            let left = MappedFile.windowSize - text.utf8.count % MappedFile.windowSize
+            var volunteer = "V\(index % 13)"
+            if left > 100 && left < 300 {
+                // The record starts with "R<index>," and the value with "V"": pad it past the boundary.
+                let prefix = "R\(index),\"V\"\"".utf8.count
+                volunteer = "\"V\"\"\(String(repeating: "x", count: left - prefix + 10))\"\"\""
+            }
             text += "R\(index),\(volunteer),A1,O1,360102,2022-03-0\(index % 9 + 1) 08:00,,\(index % 5).5,1\n"
             if index == 60_000 {
                 text += "R-long,V1,\(String(repeating: "a", count: 5 << 20)),O1,360102,2022-03-01 08:00,,1,1\n"
@@ -42,7 +48,11 @@ struct MappedFileTests {
         let mappedDigest = InputDigest()
         let ahead = try ReadAheadRows(file: path, rowsPerBatch: 512) { try Self.openMapped(path, digest: mappedDigest) }
         #expect(try ReadAheadTests.rows(ahead) { try ahead.next() } == expected)
-        #expect(expected.contains { $0.contains("|V\"") })
+        // The boundary at 4 MiB lies in the long record, those at 8 and 12 MiB inside a quoted value.
+        let bytes = Array(text.utf8)
+        let window = MappedFile.windowSize
+        #expect([bytes[window], bytes[2 * window], bytes[3 * window]] == Array("axx".utf8))
+        #expect(expected.filter { $0.contains("|V\"xxxxxxxxxx") }.count == 2)
         #expect(expected.contains { $0.contains("R-long|V1|aaaa") })
 
         let readDigest = InputDigest()
@@ -94,7 +104,96 @@ struct MappedFileTests {
         #expect(try inPlace(empty) == false)
     }
 
-    @Test("a file that shrinks while it is read is an input error naming it, not a crash")
+    /// Every record of a file through a reader: line, problem, values and offset.
+    static func records(_ reader: CSVReader) throws -> [String] {
+        var records = [reader.fieldNames.joined(separator: "|")]
+        while try reader.next() {
+            let values = reader.presentSlots.map { slot in
+                reader.value(at: slot).map { String(decoding: $0, as: UTF8.self) } ?? "-"
+            }
+            let problem = reader.problem.map { String(describing: $0) } ?? "ok"
+            records.append("\(reader.line) \(problem) \(values.joined(separator: "|")) @\(reader.offset ?? -1)")
+        }
+        records.append("end @\(reader.offset ?? -1) of \(reader.bytesConsumed)")
+        return records
+    }
+
+    /// A record of `length` bytes (at least 12), line break included.
+    static func record(_ index: Int, length: Int) -> String {
+        let fixed = "R\(index),,\n"
+        return "R\(index),\(String(repeating: "v", count: length - fixed.utf8.count)),\n"
+    }
+
+    static var edgeCases: [(name: String, bytes: [UInt8])] {
+        let header = "id,value,note\n"
+        var upToWindow = header
+        while upToWindow.utf8.count < MappedFile.windowSize - 300 {
+            upToWindow += record(upToWindow.utf8.count, length: 100)
+        }
+        upToWindow += record(0, length: MappedFile.windowSize - upToWindow.utf8.count)
+        var invalid = Array((header + String(repeating: "R,a,b\n", count: 20_000)).utf8)
+        invalid.replaceSubrange(100_003..<100_004, with: [0xFF])
+        return [
+            ("byte-order mark", [0xEF, 0xBB, 0xBF] + Array((header + "R1,a,b\r\nR2,\"c\"\"d\",e\n").utf8)),
+            ("header only", Array(header.utf8)),
+            ("header without a line break", Array("id,value,note".utf8)),
+            ("no line break at the end", Array((header + "R1,a,b\nR2,c,d").utf8)),
+            ("exactly one window", Array(upToWindow.utf8)),
+            ("a record starting at the second window", Array((upToWindow + "R-next,x,y\nR-last,z,w\n").utf8)),
+            ("invalid UTF-8 after the first 64 KiB", invalid),
+            (
+                "an unterminated quote in 9 MiB",
+                Array((header + "R1,a,b\nR2,\"open,c\n" + String(repeating: "R,a,b\n", count: 1_600_000)).utf8)
+            ),
+        ]
+    }
+
+    @Test("files at the edges read the same mapped as with read(): lines, problems, values and offsets")
+    func edgeCasesReadAlike() throws {
+        let workdir = try Workdir()
+        for (index, edge) in Self.edgeCases.enumerated() {
+            let path = try workdir.write("edge-\(index).csv", bytes: edge.bytes)
+            let file = try #require(MappedFile(path: path, digest: nil), "\(edge.name)")
+            let mapped = try Self.records(CSVReader(mapped: file, name: path))
+            let read = try Self.records(
+                CSVReader(source: FileByteSource(path: path), name: path, offsetsAreExact: true))
+            #expect(mapped == read, "\(edge.name)")
+            #expect(mapped.last == "end @\(edge.bytes.count) of \(edge.bytes.count)", "\(edge.name)")
+        }
+        let problems = try Self.records(
+            CSVReader(mapped: #require(MappedFile(path: workdir.path + "/edge-6.csv", digest: nil)), name: "x"))
+        #expect(problems.contains { $0.contains("invalidEncoding") })
+        let unterminated = try Self.records(
+            CSVReader(mapped: #require(MappedFile(path: workdir.path + "/edge-7.csv", digest: nil)), name: "x"))
+        #expect(unterminated.count == 4)
+        #expect(unterminated[2].hasPrefix("3 malformed"))
+    }
+
+    @Test("pages are dropped only once every window up to theirs is let go")
+    func windowsDropped() throws {
+        let workdir = try Workdir()
+        let size = 3 * MappedFile.windowSize
+        let path = try workdir.write("windows.csv", bytes: [UInt8](repeating: UInt8(ascii: "a"), count: size))
+        let file = try #require(MappedFile(path: path, digest: nil))
+        #expect(try file.lend(size) == size)
+        var first: ByteChunk? = ByteChunk(window: 0, of: file)
+        var second: ByteChunk? = ByteChunk(window: 1, of: file)
+        // Written in place: the page is the process's own copy until it is dropped.
+        second!.bytes[10] = UInt8(ascii: "b")
+        first!.bytes[10] = UInt8(ascii: "c")
+        second = nil
+        #expect(file.bytes[MappedFile.windowSize + 10] == UInt8(ascii: "b"))
+        #expect(file.bytes[10] == UInt8(ascii: "c"))
+        first = nil
+        #expect(file.bytes[MappedFile.windowSize + 10] == UInt8(ascii: "a"))
+        #expect(file.bytes[10] == UInt8(ascii: "a"))
+        #expect(first == nil && second == nil)
+        #expect(try workdir.read("windows.csv").allSatisfy { $0 == UInt8(ascii: "a") })
+    }
+
+    @Test(
+        "a file that shrinks while it is read is an input error naming it, not a crash",
+        .enabled(if: MappedFile.populatesOnRequest, "the kernel maps pages in only as they are touched"))
     func shrinkingFile() throws {
         let workdir = try Workdir()
         let text = ReadAheadTests.records(20_000)

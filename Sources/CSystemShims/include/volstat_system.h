@@ -18,10 +18,11 @@ int volstat_populate_writable(void *start, size_t length);
 int volstat_populate_readable(void *start, size_t length);
 
 /* Makes a bus error (SIGBUS) on a mapped input file's memory, which happens when another program
-   shrinks the file while it is read, end the process with `message` on standard error and exit
-   status 3 (an input that cannot be read), instead of a crash without a word; any other bus error
-   keeps its default action.
-   Register each mapping with `volstat_mapped_input_add` and remove it before unmapping it. */
+   shrinks the file while it is read (or its storage fails), end the process with `message` on
+   standard error and exit status 3 (an input that cannot be read), instead of a crash without a
+   word; any other bus error goes to the action set before (the default one: a crash). Register
+   each mapping with `volstat_mapped_input_add` (-1: no room, do not map) and remove it before
+   unmapping it. */
 void volstat_mapped_input_guard(const char *message);
 int volstat_mapped_input_add(const void *start, size_t length);
 void volstat_mapped_input_remove(const void *start);

@@ -32,7 +32,7 @@ public struct PrefaultedArray<Element>: RandomAccessCollection, MutableCollectio
 
     /// Makes room for `capacity` elements in all (faulted in on another thread when large).
     public mutating func reserveCapacity(_ capacity: Int) {
-        if capacity > storage.count { storage = ZeroedArray(count: capacity, copying: storage) }
+        if capacity > storage.count { storage = ZeroedArray(count: capacity, copying: storage, first: count) }
     }
 
     @inline(__always)
@@ -54,7 +54,13 @@ public struct PrefaultedArray<Element>: RandomAccessCollection, MutableCollectio
     ) rethrows -> Result {
         let count = count
         return try storage.withUnsafeMutableBufferPointer { whole in
-            var elements = UnsafeMutableBufferPointer(rebasing: whole[..<count])
+            let given = UnsafeMutableBufferPointer(rebasing: whole[..<count])
+            var elements = given
+            defer {
+                precondition(
+                    elements.baseAddress == given.baseAddress && elements.count == given.count,
+                    "the buffer must not be replaced")
+            }
             return try body(&elements)
         }
     }

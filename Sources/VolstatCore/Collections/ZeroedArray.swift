@@ -20,10 +20,11 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
         storage = Storage(count: count)
     }
 
-    /// `count` elements that start with those of `other` (at most `count` of them), then zeros.
-    public init(count: Int, copying other: ZeroedArray) {
+    /// `count` elements that start with the first `copied` of `other` (all of them when nil; at
+    /// most `count`), then zeros.
+    public init(count: Int, copying other: ZeroedArray, first copied: Int? = nil) {
         self.init(count: count)
-        storage.base.update(from: other.storage.base, count: Swift.min(count, other.count))
+        storage.base.update(from: other.storage.base, count: Swift.min(count, other.count, copied ?? other.count))
     }
 
     /// The elements' memory, for an owner that keeps the array to itself and never copies it:

@@ -306,8 +306,11 @@ public final class CSVReader: RecordReader {
     /// holds this one (a batch whose rows point into it); the buffer grows if one record fills it.
     private func refill() throws {
         if let mapped {
-            // The mapping holds the whole file: the next piece follows the bytes lent before.
-            let count = try mapped.lend(Self.mappedPiece)
+            // The mapping holds the whole file: the next piece follows the bytes lent before. The
+            // tokenizer starts a record again from its start after each piece, so a record longer
+            // than a piece takes pieces as long as what it has so far (it doubles, as the buffer
+            // does above): its bytes are scanned a few times, not once per piece.
+            let count = try mapped.lend(max(Self.mappedPiece, end - start))
             if count == 0 { endOfInput = true }
             end += count
             return

@@ -34,8 +34,19 @@ final class MappedFile: @unchecked Sendable {
 
     /// The bus error message, naming no file: the handler is one for the whole process.
     private static let guardMessage =
-        "volstat: an input file shrank while it was being read (another program wrote to it), so the run "
+        "volstat: error: an input file shrank while it was being read (another program wrote to it), so the run "
         + "stopped; nothing was published. Run again once the export is complete.\n"
+
+    /// Whether this kernel maps a file's pages in on request (`MADV_POPULATE_READ`, Linux 5.14 and
+    /// later); without it they map in as they are touched, and a file that shrank meanwhile is a
+    /// bus error (see `volstat_mapped_input_guard`) instead of an input error.
+    static let populatesOnRequest: Bool = {
+        guard let page = mmap(nil, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), page != MAP_FAILED else {
+            return false
+        }
+        defer { munmap(page, 4096) }
+        return volstat_populate_readable(page, 4096) == 0
+    }()
 
     /// Maps `path` when it is a regular file of at least one byte that can be mapped; nil otherwise
     /// (the caller then reads it with `read`).
@@ -72,10 +83,14 @@ final class MappedFile: @unchecked Sendable {
             digest?.end()
             return 0
         }
-        // From the page the piece starts in: mapped in one call rather than one fault per 16 pages.
+        // From the page the piece starts in: mapped in one call rather than one fault per 16 pages,
+        // and a file that no longer has them is an error here rather than a bus error later.
         let page = lent & ~4095
-        if volstat_populate_readable(bytes.baseAddress! + page, lent + length - page) != 0, errno != EINVAL {
-            throw InputError("\(path): the file shrank while it was being read (another program wrote to it)")
+        if Self.populatesOnRequest, volstat_populate_readable(bytes.baseAddress! + page, lent + length - page) != 0 {
+            let reason = String(cString: strerror(errno))
+            throw InputError(
+                "\(path): cannot be read on from byte \(lent) (\(reason)): the file shrank, or another program "
+                    + "rewrote it, while it was being read")
         }
         let piece = UnsafeRawBufferPointer(start: bytes.baseAddress! + lent, count: length)
         digest?.update(piece)
