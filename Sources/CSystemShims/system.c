@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "volstat_system.h"
@@ -56,8 +57,8 @@ static struct {
     int claimed;
     const char *start;
     size_t length;
+    char *message;
 } volstat_mapped_inputs[VOLSTAT_MAPPED_INPUTS];
-static char volstat_mapped_input_message[512];
 static struct sigaction volstat_previous_bus_action;
 
 static void volstat_bus_error(int signal, siginfo_t *info, void *context) {
@@ -69,7 +70,8 @@ static void volstat_bus_error(int signal, siginfo_t *info, void *context) {
             const char *start = __atomic_load_n(&volstat_mapped_inputs[index].start, __ATOMIC_ACQUIRE);
             size_t length = __atomic_load_n(&volstat_mapped_inputs[index].length, __ATOMIC_RELAXED);
             if (start != NULL && address >= start && address < start + length) {
-                ssize_t ignored = write(2, volstat_mapped_input_message, strlen(volstat_mapped_input_message));
+                const char *message = volstat_mapped_inputs[index].message;
+                ssize_t ignored = write(2, message, strlen(message));
                 (void)ignored;
                 _exit(3);
             }
@@ -81,10 +83,9 @@ static void volstat_bus_error(int signal, siginfo_t *info, void *context) {
     if (info->si_code <= 0) raise(signal);
 }
 
-void volstat_mapped_input_guard(const char *message) {
+static void volstat_mapped_input_guard(void) {
     static int installed = 0;
     if (__atomic_exchange_n(&installed, 1, __ATOMIC_SEQ_CST)) return;
-    strncpy(volstat_mapped_input_message, message, sizeof volstat_mapped_input_message - 1);
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_sigaction = volstat_bus_error;
@@ -93,16 +94,21 @@ void volstat_mapped_input_guard(const char *message) {
     sigaction(SIGBUS, &action, &volstat_previous_bus_action);
 }
 
-int volstat_mapped_input_add(const void *start, size_t length) {
+int volstat_mapped_input_add(const void *start, size_t length, const char *message) {
+    char *copy = strdup(message);
+    if (copy == NULL) return -1;
+    volstat_mapped_input_guard();
     for (int index = 0; index < VOLSTAT_MAPPED_INPUTS; index++) {
         int expected = 0;
         if (__atomic_compare_exchange_n(&volstat_mapped_inputs[index].claimed, &expected, 1, 0, __ATOMIC_SEQ_CST,
                                         __ATOMIC_SEQ_CST)) {
+            volstat_mapped_inputs[index].message = copy;
             __atomic_store_n(&volstat_mapped_inputs[index].length, length, __ATOMIC_RELAXED);
             __atomic_store_n(&volstat_mapped_inputs[index].start, (const char *)start, __ATOMIC_RELEASE);
             return 0;
         }
     }
+    free(copy);
     return -1;
 }
 
@@ -111,6 +117,8 @@ void volstat_mapped_input_remove(const void *start) {
         if (__atomic_load_n(&volstat_mapped_inputs[index].start, __ATOMIC_ACQUIRE) == start) {
             __atomic_store_n(&volstat_mapped_inputs[index].start, NULL, __ATOMIC_RELEASE);
             __atomic_store_n(&volstat_mapped_inputs[index].length, 0, __ATOMIC_RELAXED);
+            free(volstat_mapped_inputs[index].message);
+            volstat_mapped_inputs[index].message = NULL;
             __atomic_store_n(&volstat_mapped_inputs[index].claimed, 0, __ATOMIC_SEQ_CST);
             return;
         }

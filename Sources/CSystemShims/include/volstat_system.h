@@ -17,14 +17,13 @@ int volstat_populate_writable(void *start, size_t length);
    shrank), EINVAL where the kernel cannot (the pages then map in as they are touched). */
 int volstat_populate_readable(void *start, size_t length);
 
-/* Makes a bus error (SIGBUS) on a mapped input file's memory, which happens when another program
-   shrinks the file while it is read (or its storage fails), end the process with `message` on
-   standard error and exit status 3 (an input that cannot be read), instead of a crash without a
-   word; any other bus error goes to the action set before (the default one: a crash). Register
-   each mapping with `volstat_mapped_input_add` (-1: no room, do not map) and remove it before
-   unmapping it. */
-void volstat_mapped_input_guard(const char *message);
-int volstat_mapped_input_add(const void *start, size_t length);
+/* Registers a mapped input file's memory: a bus error (SIGBUS) there, which happens when another
+   program shrinks the file while it is read (or its storage fails), then ends the process with
+   `message` (copied) on standard error and exit status 3 (an input that cannot be read), instead
+   of a crash without a word; any other bus error goes to the action set before (the default one:
+   a crash). Returns 0, or -1 when no more can be registered (do not map the file then). Remove
+   the registration before unmapping. */
+int volstat_mapped_input_add(const void *start, size_t length, const char *message);
 void volstat_mapped_input_remove(const void *start);
 
 /* Asks the processor to bring the cache line holding `address` in, without waiting for it: the

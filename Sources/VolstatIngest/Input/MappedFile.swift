@@ -32,14 +32,9 @@ final class MappedFile: @unchecked Sendable {
     /// The first window whose pages are kept: every one before it has been let go and dropped.
     private var firstKept = 0
 
-    /// The bus error message, naming no file: the handler is one for the whole process.
-    private static let guardMessage =
-        "volstat: error: an input file shrank while it was being read (another program wrote to it), so the run "
-        + "stopped; nothing was published. Run again once the export is complete.\n"
-
     /// Whether this kernel maps a file's pages in on request (`MADV_POPULATE_READ`, Linux 5.14 and
     /// later); without it they map in as they are touched, and a file that shrank meanwhile is a
-    /// bus error (see `volstat_mapped_input_guard`) instead of an input error.
+    /// bus error (see `volstat_mapped_input_add`) instead of an input error.
     static let populatesOnRequest: Bool = {
         guard let page = mmap(nil, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), page != MAP_FAILED else {
             return false
@@ -59,8 +54,10 @@ final class MappedFile: @unchecked Sendable {
             let memory = mmap(nil, Int(info.st_size), PROT_READ | PROT_WRITE, MAP_PRIVATE, descriptor, 0),
             memory != MAP_FAILED
         else { return nil }
-        Self.guardMessage.withCString { volstat_mapped_input_guard($0) }
-        guard volstat_mapped_input_add(memory, Int(info.st_size)) == 0 else {
+        let message =
+            "volstat: error: \(path): the file shrank while it was being read (another program wrote to it), so "
+            + "the run stopped; nothing was published. Run again once the export is complete.\n"
+        guard volstat_mapped_input_add(memory, Int(info.st_size), message) == 0 else {
             munmap(memory, Int(info.st_size))
             return nil
         }
