@@ -30,7 +30,7 @@ struct CollectionsTests {
 
     @Test(
         "byte-key table: keys kept in the slot and in the arena, told apart by length and content",
-        arguments: [1, 8, 9, 15, 16, 17, 40])
+        arguments: [1, 8, 9, 11, 12, 13, 16, 17, 40])
     func byteKeyLengths(length: Int) {
         let table = ByteKeyTable(capacity: 2)
         func key(_ index: Int) -> String {
@@ -50,9 +50,9 @@ struct CollectionsTests {
             withBytes(text) { view.value(for: $0, hash: ByteKeyTable.hash($0, seed: view.hashSeed)) }
         }
         for index in stride(from: 0, to: count, by: 3) {
-            #expect(viewed(key(index)) == (length <= 16 ? .some(Int32(index)) : nil))
+            #expect(viewed(key(index)) == (length <= 12 ? .some(Int32(index)) : nil))
         }
-        #expect(viewed(key(count)) == (key(count).utf8.count <= 16 ? .some(nil) : nil))
+        #expect(viewed(key(count)) == (key(count).utf8.count <= 12 ? .some(nil) : nil))
         let shorter = String(key(3).dropLast())
         #expect(withBytes(shorter) { table.value(for: $0) } == nil)
         #expect(withBytes(key(3) + "\u{0}") { table.value(for: $0) } == nil)
@@ -60,6 +60,28 @@ struct CollectionsTests {
         table.removeAll { $0 < 0 }
         #expect(withBytes(key(3)) { table.value(for: $0) } == nil)
         #expect(withBytes(key(count - 1)) { table.value(for: $0) } == Int32(count - 1))
+    }
+
+    @Test(
+        "byte-key table: keys with zero bytes are kept in the arena and told apart from their zero-padded look-alikes")
+    func byteKeysWithZeroBytes() {
+        let table = ByteKeyTable(capacity: 2)
+        let keys = [
+            "ab", "ab\u{0}", "a\u{0}b", "\u{0}", "\u{0}\u{0}", "", "abcdefgh\u{0}", "abcdefgh", "abcdefghijk\u{0}",
+        ]
+        for (index, key) in keys.enumerated() { withBytes(key) { _ = table.update(Int32(index), for: $0) } }
+        // Growth places every key again from its bytes.
+        for index in 0..<2_000 { withBytes("grow\(index)") { _ = table.update(Int32(100 + index), for: $0) } }
+        for (index, key) in keys.enumerated() {
+            #expect(withBytes(key) { table.value(for: $0) } == Int32(index), "\(Array(key.utf8))")
+            let viewed = withBytes(key) {
+                table.slotView.value(for: $0, hash: ByteKeyTable.hash($0, seed: table.hashSeed))
+            }
+            let inline = !key.isEmpty && key.utf8.count <= 12 && !key.utf8.contains(0)
+            #expect(viewed == (inline ? .some(Int32(index)) : nil), "\(Array(key.utf8))")
+        }
+        #expect(withBytes("a\u{0}c") { table.value(for: $0) } == nil)
+        #expect(table.count == keys.count + 2_000)
     }
 
     @Test("person index: dense numbers, lookups and truncation")

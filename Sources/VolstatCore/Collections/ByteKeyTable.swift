@@ -6,42 +6,48 @@ import CSystemShims
 
 /// An exact hash map from short byte strings (source ids) to `Int32`, with no `String` per key.
 ///
-/// Open addressing with linear probing over 24-byte slots; the table doubles at three quarters
-/// full. A key of up to 16 bytes is kept inside its slot, so that a lookup of a typical source id
-/// touches one cache line and compares two words; a longer key is kept in an arena and compared
-/// there.
+/// Open addressing with linear probing over 16-byte slots, four to a cache line; the table
+/// doubles at three quarters full. A key of 1 to 12 bytes without a zero byte (a typical source
+/// id) is kept inside its slot, zero-padded, so that a lookup touches one cache line and compares
+/// two words; any other key is kept in an arena, its slot holding its 64-bit hash and its place
+/// there, and compared there when the hashes match.
 ///
 /// A class, held by a `let`: a lookup through a stored struct retained and released its slots'
 /// storage around every call.
 public final class ByteKeyTable {
-    /// One entry. `tag` holds 16 bits of the hash (0 = empty, so stored tags are never 0); `first`
-    /// and `second` hold the key's bytes, zero-padded, when it has at most 16 of them, otherwise
-    /// `first` is the key's offset in the arena.
+    /// One entry: empty when `first` is 0. A key kept in the slot is its bytes 0..<8 in `first`
+    /// and 8..<12 in `rest`, zero-padded (its first byte is not zero, so neither is `first`'s low
+    /// byte); a key in the arena has its offset there in `rest` and, in `first`, its hash with
+    /// the low byte zero and bit 8 set (`longKeyWord`).
     struct Slot {
         var first: UInt64 = 0
-        var second: UInt64 = 0
-        var tag: UInt16 = 0
-        var length: UInt16 = 0
+        var rest: UInt32 = 0
         var value: Int32 = 0
+
+        var isEmpty: Bool { first == 0 }
+        var hasLongKey: Bool { first & 0xFF == 0 }
     }
 
-    /// A key prepared for lookups: its bytes (cut at 65,535), hash, tag and, when short, its two
-    /// words. Preparing once serves a prefetch, a lookup and an update of the same key.
+    /// The `first` word of a slot whose key, of hash `hash`, is kept in the arena.
+    @inline(__always)
+    static func longKeyWord(_ hash: UInt64) -> UInt64 { hash & ~0x1FF | 0x100 }
+
+    /// A key prepared for lookups: its bytes (cut at 65,535), hash and, when it is kept in the
+    /// slot, its two words. Preparing once serves a prefetch, a lookup and an update of the same key.
     public struct Probe {
         let key: UnsafeRawBufferPointer
         let hash: UInt64
-        let tag: UInt16
         var first: UInt64 = 0
-        var second: UInt64 = 0
-
-        var isInline: Bool { key.count <= ByteKeyTable.inlineLength }
+        var rest: UInt32 = 0
+        let isInline: Bool
     }
 
-    static let inlineLength = 16
+    static let inlineLength = 12
 
     /// Owns the slots, which lookups read through `slots` (its memory).
     private var memory: ZeroedArray<Slot> { didSet { slots = memory.unsafeBuffer } }
     private var slots: UnsafeMutableBufferPointer<Slot>
+    /// The long keys, each as its length (2 bytes) and its bytes.
     private var arena: [UInt8] = []
     public private(set) var count = 0
     private let seed: UInt64
@@ -53,10 +59,9 @@ public final class ByteKeyTable {
         self.seed = seed
     }
 
-    /// The slot a hash's probe starts at: its low 48 bits scaled to the size (the high 16 are the
-    /// tag, which must not follow the slot).
+    /// The slot a hash's probe starts at.
     @inline(__always)
-    private static func home(_ hash: UInt64, size: Int) -> Int { LinearProbing.home(hash << 16, size: size) }
+    private static func home(_ hash: UInt64, size: Int) -> Int { LinearProbing.home(hash, size: size) }
 
     /// The seed of the table's hash, for `hash(_:seed:)` computed elsewhere.
     public var hashSeed: UInt64 { seed }
@@ -80,19 +85,33 @@ public final class ByteKeyTable {
     @inline(__always)
     static func probe(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Probe {
         let key = UnsafeRawBufferPointer(rebasing: key.prefix(Int(UInt16.max)))
-        let tag = UInt16(truncatingIfNeeded: hash >> 48)
-        var probe = Probe(key: key, hash: hash, tag: tag == 0 ? 1 : tag)
-        if probe.isInline, let base = key.baseAddress {
-            withUnsafeMutableBytes(of: &probe.first) { first in
-                first.copyMemory(from: UnsafeRawBufferPointer(start: base, count: min(key.count, 8)))
-            }
-            if key.count > 8 {
-                withUnsafeMutableBytes(of: &probe.second) { second in
-                    second.copyMemory(from: UnsafeRawBufferPointer(start: base + 8, count: key.count - 8))
-                }
+        guard key.count >= 1, key.count <= inlineLength, let base = key.baseAddress else {
+            return Probe(key: key, hash: hash, isInline: false)
+        }
+        var first: UInt64 = 0
+        var rest: UInt32 = 0
+        withUnsafeMutableBytes(of: &first) {
+            $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: min(key.count, 8)))
+        }
+        if key.count > 8 {
+            withUnsafeMutableBytes(of: &rest) {
+                $0.copyMemory(from: UnsafeRawBufferPointer(start: base + 8, count: key.count - 8))
             }
         }
-        return probe
+        // Zero-padded words tell keys apart only when the key itself has no zero byte: set the
+        // padding's bytes, and look for a zero byte in what is left (little-endian words).
+        let firstPadding: UInt64 = key.count >= 8 ? 0 : ~0 << (8 * UInt64(key.count))
+        let restPadding: UInt32 = key.count <= 8 ? ~0 : (key.count >= 12 ? 0 : ~0 << (8 * UInt32(key.count - 8)))
+        let hasZeroByte =
+            Self.hasZeroByte(first | firstPadding)
+            || Self.hasZeroByte(UInt64(rest | restPadding) | 0xFFFF_FFFF_0000_0000)
+        return Probe(key: key, hash: hash, first: first, rest: rest, isInline: !hasZeroByte)
+    }
+
+    /// Whether any of a word's 8 bytes is zero.
+    @inline(__always)
+    private static func hasZeroByte(_ word: UInt64) -> Bool {
+        (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0
     }
 
     /// Starts loading the slot where a key with this hash would be, so that a lookup soon after
@@ -102,16 +121,13 @@ public final class ByteKeyTable {
 
     @inline(__always)
     fileprivate static func prefetch(hash: UInt64, in slots: UnsafeBufferPointer<Slot>) {
-        // A 24-byte slot lies across two cache lines in two cases of eight: load both.
-        let slot = UnsafeRawPointer(slots.baseAddress! + home(hash, size: slots.count))
-        volstat_prefetch(slot)
-        volstat_prefetch(slot + (MemoryLayout<Slot>.stride - 1))
+        // 16-byte slots in page-aligned memory never lie across two cache lines.
+        volstat_prefetch(UnsafeRawPointer(slots.baseAddress! + home(hash, size: slots.count)))
     }
 
     /// A look at the table's slots from another thread, without reference counting: valid while
     /// the table is neither changed nor freed, which its owner guarantees (see
-    /// `RowPreparation.KeyLookup`). Keys of more than 16 bytes, kept outside the slots, it leaves
-    /// to the owner.
+    /// `RowPreparation.KeyLookup`). Keys kept outside the slots it leaves to the owner.
     public struct SlotView: @unchecked Sendable {
         fileprivate let slots: UnsafeBufferPointer<Slot>
         public let hashSeed: UInt64
@@ -119,8 +135,8 @@ public final class ByteKeyTable {
         @inline(__always)
         public func prefetch(hash: UInt64) { ByteKeyTable.prefetch(hash: hash, in: slots) }
 
-        /// The value stored for a key of at most 16 bytes whose hash is `hash`, or `.some(nil)`
-        /// when it is not in the table; nil for a longer key.
+        /// The value stored for a key kept in the slots (1 to 12 bytes, none of them zero) whose
+        /// hash is `hash`, or `.some(nil)` when it is not in the table; nil for any other key.
         public func value(for key: UnsafeRawBufferPointer, hash: UInt64) -> Int32?? {
             let probe = ByteKeyTable.probe(key, hash: hash)
             guard probe.isInline else { return nil }
@@ -132,7 +148,7 @@ public final class ByteKeyTable {
     public var slotView: SlotView { SlotView(slots: UnsafeBufferPointer(slots), hashSeed: seed) }
 
     /// The value stored for a prepared key and its slot, or nil and the empty slot where the key
-    /// would go, in `slots`; a key of more than 16 bytes is compared by `matchesLongKey`.
+    /// would go, in `slots`; a key kept in the arena is compared by `matchesLongKey`.
     @inline(__always)
     fileprivate static func find(
         _ probe: Probe, in slots: UnsafeBufferPointer<Slot>, matchesLongKey: (Slot) -> Bool
@@ -140,10 +156,11 @@ public final class ByteKeyTable {
         var index = home(probe.hash, size: slots.count)
         while true {
             let slot = slots[index]
-            if slot.tag == 0 { return (nil, index) }
-            if slot.tag == probe.tag, Int(slot.length) == probe.key.count,
-                probe.isInline ? slot.first == probe.first && slot.second == probe.second : matchesLongKey(slot)
-            {
+            if slot.isEmpty { return (nil, index) }
+            if probe.isInline {
+                // A key in the arena has a zero low byte in `first`, which an inline key never has.
+                if slot.first == probe.first && slot.rest == probe.rest { return (slot.value, index) }
+            } else if slot.first == longKeyWord(probe.hash) && matchesLongKey(slot) {
                 return (slot.value, index)
             }
             index = LinearProbing.next(index, size: slots.count)
@@ -153,8 +170,9 @@ public final class ByteKeyTable {
     /// Whether the long key a slot holds in the arena is the probe's.
     @inline(__always)
     private func matchesLongKey(_ slot: Slot, _ probe: Probe) -> Bool {
-        arena.withUnsafeBytes { stored in
-            memcmp(stored.baseAddress! + Int(slot.first), probe.key.baseAddress!, probe.key.count) == 0
+        withKey(of: slot) { stored in
+            stored.count == probe.key.count
+                && (stored.count == 0 || memcmp(stored.baseAddress!, probe.key.baseAddress!, stored.count) == 0)
         }
     }
 
@@ -173,7 +191,7 @@ public final class ByteKeyTable {
     /// Stores `value` for a key at the slot `lookup` gave for it, with nothing stored since: in the
     /// slot when it is empty, else (the key was there, or the table must grow) through `update`.
     public func insert(_ value: Int32, for probe: Probe, at slot: Int) {
-        guard LinearProbing.hasRoom(for: count + 1, in: slots.count), slots[slot].tag == 0 else {
+        guard LinearProbing.hasRoom(for: count + 1, in: slots.count), slots[slot].isEmpty else {
             update(value, for: probe)
             return
         }
@@ -201,22 +219,22 @@ public final class ByteKeyTable {
     }
 
     private func store(_ value: Int32, for probe: Probe, at index: Int) {
-        var slot = Slot(tag: probe.tag, length: UInt16(probe.key.count), value: value)
         if probe.isInline {
-            slot.first = probe.first
-            slot.second = probe.second
+            slots[index] = Slot(first: probe.first, rest: probe.rest, value: value)
         } else {
-            slot.first = UInt64(arena.count)
+            precondition(arena.count <= Int(UInt32.max), "a byte-key table holds at most 4 GiB of long keys")
+            let offset = UInt32(arena.count)
+            withUnsafeBytes(of: UInt16(probe.key.count).littleEndian) { arena.append(contentsOf: $0) }
             arena.append(contentsOf: probe.key)
+            slots[index] = Slot(first: Self.longKeyWord(probe.hash), rest: offset, value: value)
         }
-        slots[index] = slot
         count += 1
     }
 
     /// Keeps only the entries whose value passes `keep` (rare: after a file fails part-way).
     public func removeAll(where remove: (Int32) -> Bool) {
         let rebuilt = ByteKeyTable(capacity: count, seed: seed)
-        for slot in slots where slot.tag != 0 && !remove(slot.value) {
+        for slot in slots where !slot.isEmpty && !remove(slot.value) {
             withKey(of: slot) { _ = rebuilt.update(slot.value, for: $0) }
         }
         memory = rebuilt.memory
@@ -226,19 +244,23 @@ public final class ByteKeyTable {
 
     /// Calls `body` with the bytes of a stored slot's key.
     private func withKey<T>(of slot: Slot, _ body: (UnsafeRawBufferPointer) -> T) -> T {
-        let length = Int(slot.length)
-        if length <= Self.inlineLength {
-            var words = (slot.first, slot.second)
-            return withUnsafeBytes(of: &words) { body(UnsafeRawBufferPointer(rebasing: $0.prefix(length))) }
+        if !slot.hasLongKey {
+            // The key's bytes up to its padding: its words hold no zero byte of their own.
+            var words = (slot.first, slot.rest)
+            let length =
+                slot.rest == 0 ? 8 - slot.first.leadingZeroBitCount / 8 : 12 - slot.rest.leadingZeroBitCount / 8
+            return withUnsafeBytes(of: &words) { body(UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
         }
         return arena.withUnsafeBytes { stored in
-            body(UnsafeRawBufferPointer(rebasing: stored[Int(slot.first)..<(Int(slot.first) + length)]))
+            let offset = Int(slot.rest)
+            let length = Int(stored[offset]) | Int(stored[offset + 1]) << 8
+            return body(UnsafeRawBufferPointer(rebasing: stored[(offset + 2)..<(offset + 2 + length)]))
         }
     }
 
     /// Makes room for `capacity` entries in all, so that the table does not grow (and rehash)
     /// on the way there: twice as many slots, half full at most. Each service record looks its
-    /// volunteer up here; at three quarters full a hit walks 2.5 slots of 24 bytes on average,
+    /// volunteer up here; at three quarters full a hit walks 2.5 slots on average (24 bytes then),
     /// often into a cache line not loaded ahead, which took two thirds of the lookup's time.
     public func reserve(_ capacity: Int) {
         let size = LinearProbing.size(for: capacity * 3 / 2)
@@ -251,10 +273,10 @@ public final class ByteKeyTable {
     private func rebuild(size: Int) {
         let old = memory
         memory = ZeroedArray(count: size)
-        for slot in old where slot.tag != 0 {
+        for slot in old where !slot.isEmpty {
             let hash = withKey(of: slot) { ByteHash.hash($0, seed: seed) }
             var index = Self.home(hash, size: size)
-            while slots[index].tag != 0 { index = LinearProbing.next(index, size: size) }
+            while !slots[index].isEmpty { index = LinearProbing.next(index, size: size) }
             slots[index] = slot
         }
     }
