@@ -30,7 +30,7 @@ struct CollectionsTests {
 
     @Test(
         "byte-key table: keys kept in the slot and in the arena, told apart by length and content",
-        arguments: [1, 8, 9, 11, 12, 13, 16, 17, 40])
+        arguments: Array(1...13) + [16, 17, 40])
     func byteKeyLengths(length: Int) {
         let table = ByteKeyTable(capacity: 2)
         func key(_ index: Int) -> String {
@@ -40,19 +40,18 @@ struct CollectionsTests {
         let count = length == 1 ? 10 : 5_000
         for index in 0..<count { withBytes(key(index)) { _ = table.update(Int32(index), for: $0) } }
         #expect(table.count == count)
+        // Ids of 13 to 16 bytes are kept in wide slots, all others in narrow ones.
+        #expect(table.isWide == (13...16).contains(length))
         for index in 0..<count {
             #expect(withBytes(key(index)) { table.value(for: $0) } == Int32(index))
         }
-        // The view another thread reads through: the same answers for keys kept in the slot;
-        // longer keys it leaves to the table.
+        // The view another thread reads through gives the same answers.
         let view = table.slotView
         func viewed(_ text: String) -> Int32?? {
             withBytes(text) { view.value(for: $0, hash: ByteKeyTable.hash($0, seed: view.hashSeed)) }
         }
-        for index in stride(from: 0, to: count, by: 3) {
-            #expect(viewed(key(index)) == (length <= 12 ? .some(Int32(index)) : nil))
-        }
-        #expect(viewed(key(count)) == (key(count).utf8.count <= 12 ? .some(nil) : nil))
+        for index in stride(from: 0, to: count, by: 3) { #expect(viewed(key(index)) == .some(Int32(index))) }
+        #expect(viewed(key(count)) == .some(nil))
         let shorter = String(key(3).dropLast())
         #expect(withBytes(shorter) { table.value(for: $0) } == nil)
         #expect(withBytes(key(3) + "\u{0}") { table.value(for: $0) } == nil)
@@ -60,28 +59,68 @@ struct CollectionsTests {
         table.removeAll { $0 < 0 }
         #expect(withBytes(key(3)) { table.value(for: $0) } == nil)
         #expect(withBytes(key(count - 1)) { table.value(for: $0) } == Int32(count - 1))
+        #expect(table.count == count - 1)
     }
 
     @Test(
-        "byte-key table: keys with zero bytes are kept in the arena and told apart from their zero-padded look-alikes")
-    func byteKeysWithZeroBytes() {
+        "byte-key table: keys with zero bytes and bytes of every value, against their zero-padded look-alikes",
+        arguments: [false, true])
+    func byteKeysWithZeroBytes(wide: Bool) {
         let table = ByteKeyTable(capacity: 2)
-        let keys = [
-            "ab", "ab\u{0}", "a\u{0}b", "\u{0}", "\u{0}\u{0}", "", "abcdefgh\u{0}", "abcdefgh", "abcdefghijk\u{0}",
-        ]
-        for (index, key) in keys.enumerated() { withBytes(key) { _ = table.update(Int32(index), for: $0) } }
+        // 2,000 ids first, of 11 bytes (narrow slots) or 13 (wide ones).
+        func filler(_ index: Int) -> String { (wide ? "FILLER-" : "F-") + String(100_000 + index) + (wide ? "" : "xx") }
+        for index in 0..<2_000 { withBytes(filler(index)) { _ = table.update(Int32(1_000 + index), for: $0) } }
+        #expect(table.isWide == wide)
+        var keys: [[UInt8]] = [
+            "ab", "ab\u{0}", "a\u{0}b", "\u{0}", "\u{0}\u{0}", "", "abcdefg\u{0}", "abcdefg", "abcdefgh\u{0}",
+            "abcdefgh", "abc\u{0}efghij", "abcdefghijk\u{0}", "abcdefghijk", "abcdefghijklmno\u{0}", "abcdefghijklmno",
+        ].map { Array($0.utf8) }
+        // Every length kept in a slot, ending in the smallest and largest bytes.
+        for length in 1...16 {
+            for last: UInt8 in [0x01, 0x7F, 0x80, 0xFF] {
+                keys.append([UInt8](repeating: 0x41, count: length - 1) + [last])
+            }
+        }
+        func value(_ key: [UInt8]) -> Int32? { key.withUnsafeBytes { table.value(for: $0) } }
+        for (index, key) in keys.enumerated() { key.withUnsafeBytes { _ = table.update(Int32(index), for: $0) } }
         // Growth places every key again from its bytes.
-        for index in 0..<2_000 { withBytes("grow\(index)") { _ = table.update(Int32(100 + index), for: $0) } }
+        for index in 2_000..<6_000 { withBytes(filler(index)) { _ = table.update(Int32(1_000 + index), for: $0) } }
+        #expect(table.isWide == wide)
         for (index, key) in keys.enumerated() {
-            #expect(withBytes(key) { table.value(for: $0) } == Int32(index), "\(Array(key.utf8))")
-            let viewed = withBytes(key) {
+            #expect(value(key) == Int32(index), "\(key)")
+            let viewed = key.withUnsafeBytes {
                 table.slotView.value(for: $0, hash: ByteKeyTable.hash($0, seed: table.hashSeed))
             }
-            let inline = !key.isEmpty && key.utf8.count <= 12 && !key.utf8.contains(0)
-            #expect(viewed == (inline ? .some(Int32(index)) : nil), "\(Array(key.utf8))")
+            #expect(viewed == .some(Int32(index)), "\(key)")
         }
-        #expect(withBytes("a\u{0}c") { table.value(for: $0) } == nil)
-        #expect(table.count == keys.count + 2_000)
+        #expect(value(Array("a\u{0}c".utf8)) == nil)
+        #expect(table.count == keys.count + 6_000)
+        // Removal places the kept keys again, zero bytes and all.
+        table.removeAll { $0 % 2 == 1 }
+        for (index, key) in keys.enumerated() { #expect(value(key) == (index % 2 == 1 ? nil : Int32(index)), "\(key)") }
+        #expect(table.isWide == wide)
+    }
+
+    @Test("byte-key table: changes to wide slots once ids of 13 to 16 bytes are more than an eighth, keeping every key")
+    func byteKeysChangeLayout() {
+        let table = ByteKeyTable(capacity: 100_000)
+        func key(_ index: Int) -> String { index % 3 == 0 ? "PLAT-B-\(100_000 + index)" : "A\(index)" }
+        for index in 0..<30_000 {
+            withBytes(key(index)) { _ = table.update(Int32(index), for: $0) }
+            // 13-byte ids are a third of the keys: the table changes over at its 64th key.
+            #expect(table.isWide == (index >= 63))
+        }
+        #expect(table.count == 30_000)
+        let view = table.slotView
+        for index in stride(from: 0, to: 30_000, by: 7) {
+            #expect(withBytes(key(index)) { table.value(for: $0) } == Int32(index))
+            #expect(
+                withBytes(key(index)) { view.value(for: $0, hash: ByteKeyTable.hash($0, seed: view.hashSeed)) }
+                    == .some(Int32(index)))
+        }
+        table.reserve(200_000)
+        #expect(table.isWide)
+        #expect(withBytes(key(29_999)) { table.value(for: $0) } == 29_999)
     }
 
     @Test("person index: dense numbers, lookups and truncation")

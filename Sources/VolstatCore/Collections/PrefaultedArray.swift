@@ -42,6 +42,24 @@ public struct PrefaultedArray<Element>: RandomAccessCollection, MutableCollectio
         count += 1
     }
 
+    /// Appends `elements` with one check of the storage, not one per element.
+    public mutating func append(contentsOf elements: UnsafeBufferPointer<Element>) {
+        guard !elements.isEmpty else { return }
+        if count + elements.count > storage.count { reserveCapacity(Swift.max(count + elements.count, count * 2)) }
+        let start = count
+        storage.withUnsafeMutableBufferPointer { whole in
+            _ = UnsafeMutableBufferPointer(rebasing: whole[start..<(start + elements.count)]).initialize(
+                fromContentsOf: elements)
+        }
+        count += elements.count
+    }
+
+    /// The elements' memory, for an owner that hands it to another thread while neither of them
+    /// changes the array: valid until the array is next changed or freed.
+    public var unsafeElements: UnsafeBufferPointer<Element> {
+        storage.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[..<count]) }
+    }
+
     /// Removes the elements from `bounds.lowerBound` to the end.
     public mutating func removeSubrange(_ bounds: PartialRangeFrom<Int>) {
         precondition(bounds.lowerBound >= 0 && bounds.lowerBound <= count, "index out of range")
