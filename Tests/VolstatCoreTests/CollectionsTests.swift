@@ -67,7 +67,7 @@ struct CollectionsTests {
         arguments: [false, true])
     func byteKeysWithZeroBytes(wide: Bool) {
         let table = ByteKeyTable(capacity: 2)
-        // 2,000 ids first, of 11 bytes (narrow slots) or 13 (wide ones).
+        // 2,000 ids first, of 10 bytes (narrow slots) or 13 (wide ones).
         func filler(_ index: Int) -> String { (wide ? "FILLER-" : "F-") + String(100_000 + index) + (wide ? "" : "xx") }
         for index in 0..<2_000 { withBytes(filler(index)) { _ = table.update(Int32(1_000 + index), for: $0) } }
         #expect(table.isWide == wide)
@@ -106,7 +106,18 @@ struct CollectionsTests {
         let table = ByteKeyTable(capacity: 100_000)
         func key(_ index: Int) -> String { index % 3 == 0 ? "PLAT-B-\(100_000 + index)" : "A\(index)" }
         for index in 0..<30_000 {
-            withBytes(key(index)) { _ = table.update(Int32(index), for: $0) }
+            // Half through `update`, half as the validator adds a source id: a lookup, then an
+            // insert at the slot it gave.
+            withBytes(key(index)) { bytes in
+                if index % 2 == 0 {
+                    _ = table.update(Int32(index), for: bytes)
+                } else {
+                    let probe = table.probe(bytes)
+                    let found = table.lookup(probe)
+                    #expect(found.value == nil)
+                    table.insert(Int32(index), for: probe, at: found.slot)
+                }
+            }
             // 13-byte ids are a third of the keys: the table changes over at its 64th key.
             #expect(table.isWide == (index >= 63))
         }
@@ -121,6 +132,12 @@ struct CollectionsTests {
         table.reserve(200_000)
         #expect(table.isWide)
         #expect(withBytes(key(29_999)) { table.value(for: $0) } == 29_999)
+        // Without the 13-byte ids, the entries kept go back to narrow slots.
+        table.removeAll { $0 % 3 == 0 }
+        #expect(!table.isWide)
+        #expect(table.count == 20_000)
+        #expect(withBytes(key(29_998)) { table.value(for: $0) } == 29_998)
+        #expect(withBytes(key(29_997)) { table.value(for: $0) } == nil)
     }
 
     @Test("person index: dense numbers, lookups and truncation")

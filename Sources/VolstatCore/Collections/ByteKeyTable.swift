@@ -47,8 +47,8 @@ public final class ByteKeyTable {
     @inline(__always)
     static func longKeyWord(_ hash: UInt64) -> UInt64 { hash & ~0x1FF | 0x100 }
 
-    /// A key prepared for lookups: its bytes (cut at 65,535), hash and tag, its first 16 bytes as
-    /// two zero-padded words, and whether a narrow slot keeps it. Preparing once serves a
+    /// A key prepared for lookups: its bytes (cut at 65,535), hash and tag, its bytes as two
+    /// zero-padded words when it has at most 16, and whether a narrow slot keeps it. Preparing once serves a
     /// prefetch, a lookup and an update of the same key.
     public struct Probe {
         let key: UnsafeRawBufferPointer
@@ -72,7 +72,9 @@ public final class ByteKeyTable {
     private var wideSlots = UnsafeMutableBufferPointer<WideSlot>(start: nil, count: 0)
     private(set) var isWide = false
     /// The long keys, each as its length (2 bytes) and its bytes.
-    private var arena = PrefaultedArray<UInt8>()
+    private var arena = PrefaultedArray<UInt8>() { didSet { arenaElements = arena.unsafeElements } }
+    /// `arena`'s bytes, for lookups: valid until the arena next changes.
+    private var arenaElements = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
     public private(set) var count = 0
     /// The keys stored so far that a wide slot would keep and a narrow one does not.
     private var keysFittingOnlyWide = 0
@@ -144,7 +146,13 @@ public final class ByteKeyTable {
     /// Starts loading the slot where a key with this hash would be, so that a lookup soon after
     /// finds it in cache.
     @inline(__always)
-    public func prefetch(hash: UInt64) { slotView.prefetch(hash: hash) }
+    public func prefetch(hash: UInt64) {
+        if isWide {
+            SlotView.prefetch(hash: hash, in: UnsafeBufferPointer(wideSlots))
+        } else {
+            SlotView.prefetch(hash: hash, in: UnsafeBufferPointer(narrowSlots))
+        }
+    }
 
     /// A look at the table's slots and long keys from another thread, without reference
     /// counting: valid while the table is neither changed nor freed, which its owner guarantees
@@ -159,14 +167,24 @@ public final class ByteKeyTable {
         @inline(__always)
         public func prefetch(hash: UInt64) {
             if isWide {
-                // A 24-byte slot lies across two cache lines in two cases of eight: load both.
-                let slot = UnsafeRawPointer(wideSlots.baseAddress! + home(hash, size: wideSlots.count))
-                volstat_prefetch(slot)
-                volstat_prefetch(slot + (MemoryLayout<WideSlot>.stride - 1))
+                Self.prefetch(hash: hash, in: wideSlots)
             } else {
-                // 16-byte slots in memory aligned to 16 never lie across two cache lines.
-                volstat_prefetch(UnsafeRawPointer(narrowSlots.baseAddress! + home(hash, size: narrowSlots.count)))
+                Self.prefetch(hash: hash, in: narrowSlots)
             }
+        }
+
+        @inline(__always)
+        fileprivate static func prefetch(hash: UInt64, in slots: UnsafeBufferPointer<WideSlot>) {
+            // A 24-byte slot lies across two cache lines in two cases of eight: load both.
+            let slot = UnsafeRawPointer(slots.baseAddress! + home(hash, size: slots.count))
+            volstat_prefetch(slot)
+            volstat_prefetch(slot + (MemoryLayout<WideSlot>.stride - 1))
+        }
+
+        @inline(__always)
+        fileprivate static func prefetch(hash: UInt64, in slots: UnsafeBufferPointer<NarrowSlot>) {
+            // 16-byte slots in memory aligned to 16 never lie across two cache lines.
+            volstat_prefetch(UnsafeRawPointer(slots.baseAddress! + home(hash, size: slots.count)))
         }
 
         /// The value stored for a key whose hash is `hash`, or `.some(nil)` when it is not in the
@@ -241,7 +259,7 @@ public final class ByteKeyTable {
     public var slotView: SlotView {
         SlotView(
             narrowSlots: UnsafeBufferPointer(narrowSlots), wideSlots: UnsafeBufferPointer(wideSlots), isWide: isWide,
-            arena: arena.unsafeElements, hashSeed: seed)
+            arena: arenaElements, hashSeed: seed)
     }
 
     /// The value stored for `key`, or nil.
@@ -263,6 +281,7 @@ public final class ByteKeyTable {
             return
         }
         store(value, for: probe, at: slot)
+        chooseLayout()
     }
 
     /// Stores `value` for `key` (keys longer than 65,535 bytes are cut there), replacing any
@@ -281,6 +300,7 @@ public final class ByteKeyTable {
             if isWide { wideSlots[index].value = value } else { narrowSlots[index].value = value }
         } else {
             store(value, for: probe, at: index)
+            chooseLayout()
         }
         return previous
     }
@@ -305,7 +325,13 @@ public final class ByteKeyTable {
             if probe.fitsWide { keysFittingOnlyWide += 1 }
         }
         count += 1
-        // Mostly keys that only wide slots keep (ids of 13 to 16 bytes): change over, once.
+    }
+
+    /// Changes to wide slots, for good, once there are 64 keys and more than an eighth of them fit
+    /// only those (ids of 13 to 16 bytes). Called after a key is added, never while the entries
+    /// are placed again (which would judge by a part of them). The narrow slots given up stop
+    /// being faulted in (see `ZeroedArray`).
+    private func chooseLayout() {
         if !isWide, count >= 64, keysFittingOnlyWide * 8 > count { rebuild(size: slotCount, wide: true) }
     }
 
@@ -317,7 +343,8 @@ public final class ByteKeyTable {
         return offset
     }
 
-    /// Keeps only the entries whose value passes `keep` (rare: after a file fails part-way).
+    /// Removes the entries whose value `remove` picks (rare: after a file fails part-way); the
+    /// entries kept are placed again, in the layout they call for.
     public func removeAll(where remove: (Int32) -> Bool) {
         let rebuilt = ByteKeyTable(capacity: count, seed: seed)
         forEachEntry { key, value in

@@ -42,10 +42,13 @@ public struct PrefaultedArray<Element>: RandomAccessCollection, MutableCollectio
         count += 1
     }
 
-    /// Appends `elements` with one check of the storage, not one per element.
+    /// Appends `elements` (which must not lie in this array) with one check of the storage, not
+    /// one per element.
     public mutating func append(contentsOf elements: UnsafeBufferPointer<Element>) {
         guard !elements.isEmpty else { return }
-        if count + elements.count > storage.count { reserveCapacity(Swift.max(count + elements.count, count * 2)) }
+        if count + elements.count > storage.count {
+            reserveCapacity(Swift.max(16, count + elements.count, count * 2))
+        }
         let start = count
         storage.withUnsafeMutableBufferPointer { whole in
             _ = UnsafeMutableBufferPointer(rebasing: whole[start..<(start + elements.count)]).initialize(

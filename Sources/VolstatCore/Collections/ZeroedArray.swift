@@ -1,5 +1,6 @@
 import CSystemShims
 import Dispatch
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -92,6 +93,8 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
 
         /// Done when the background fault-in of a mapped array has finished.
         private let populated = DispatchGroup()
+        /// Tells the background fault-in to stop: the array is being freed.
+        private let population = PopulationState()
 
         /// Faults every page in, writable, on another thread. Every slot of a table sized to its
         /// contents gets written; touched one by one, a page is first mapped read-only by the
@@ -106,7 +109,7 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
             let address = UInt(bitPattern: memory)
             let length = bytes
             populated.enter()
-            DispatchQueue.global().async { [populated] in
+            DispatchQueue.global().async { [populated, population] in
                 // One huge page per step: the kernel holds the process's memory map for the whole
                 // of a step, and every other thread's mmap, mprotect (a reading thread's malloc
                 // growing its heap) and, behind those, page faults wait for it. At 10 x the rows
@@ -114,7 +117,7 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
                 // they still waited 40 ms in all per run at 1 x, when clearing ran slowly.
                 let step = 2 << 20
                 var offset = 0
-                while offset < length {
+                while offset < length && !population.isCancelled {
                     _ = volstat_populate_writable(
                         UnsafeMutableRawPointer(bitPattern: address + UInt(offset)), Swift.min(step, length - offset))
                     offset += step
@@ -125,6 +128,9 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
 
         deinit {
             if mapped {
+                // A table given up soon after it was made (grown, or changed to another layout)
+                // waits for at most one more step, not for all of its pages.
+                population.cancel()
                 populated.wait()
                 munmap(base, bytes)
             } else {
@@ -141,4 +147,14 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
             _ = madvise(aligned, end - first, MADV_HUGEPAGE)
         }
     }
+}
+
+/// Whether a background fault-in should stop, shared between the array's storage and the work
+/// (which must not hold the storage itself).
+final class PopulationState: Sendable {
+    private let cancelled = Atomic<Bool>(false)
+
+    var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+
+    func cancel() { cancelled.store(true, ordering: .relaxed) }
 }
