@@ -19,36 +19,34 @@ int volstat_exchange_paths(const char *first, const char *second) {
 #endif
 }
 
-/* Linux 5.14's value, for C libraries whose headers predate it. */
-#if defined(__linux__) && !defined(MADV_POPULATE_WRITE)
-#define MADV_POPULATE_WRITE 23
-#endif
-
-int volstat_populate_writable(void *start, size_t length) {
-#ifdef MADV_POPULATE_WRITE
-    return madvise(start, length, MADV_POPULATE_WRITE);
-#else
-    (void)start;
-    (void)length;
-    errno = EINVAL;
-    return -1;
-#endif
-}
-
-#if defined(__linux__) && !defined(MADV_POPULATE_READ)
+/* Linux 5.14's values, for C libraries whose headers predate them; 0 (no such advice) elsewhere. */
+#ifndef MADV_POPULATE_READ
+#ifdef __linux__
 #define MADV_POPULATE_READ 22
+#else
+#define MADV_POPULATE_READ 0
+#endif
+#endif
+#ifndef MADV_POPULATE_WRITE
+#ifdef __linux__
+#define MADV_POPULATE_WRITE 23
+#else
+#define MADV_POPULATE_WRITE 0
+#endif
 #endif
 
-int volstat_populate_readable(void *start, size_t length) {
-#ifdef MADV_POPULATE_READ
-    return madvise(start, length, MADV_POPULATE_READ);
-#else
-    (void)start;
-    (void)length;
-    errno = EINVAL;
-    return -1;
-#endif
+/* madvise with `advice`, or -1 and EINVAL where the system has no such advice (0). */
+static int volstat_populate(void *start, size_t length, int advice) {
+    if (advice == 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    return madvise(start, length, advice);
 }
+
+int volstat_populate_writable(void *start, size_t length) { return volstat_populate(start, length, MADV_POPULATE_WRITE); }
+
+int volstat_populate_readable(void *start, size_t length) { return volstat_populate(start, length, MADV_POPULATE_READ); }
 
 /* The mapped inputs, for the bus error handler: a few at a time (one per reading thread). A slot
    is claimed, then its length set, then its start published; the handler reads only published ones. */

@@ -139,9 +139,7 @@ public final class ByteKeyTable {
 
     /// Whether any of a word's 8 bytes is zero.
     @inline(__always)
-    private static func hasZeroByte(_ word: UInt64) -> Bool {
-        (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0
-    }
+    private static func hasZeroByte(_ word: UInt64) -> Bool { WordBytes.zeroBytes(word) != 0 }
 
     /// Starts loading the slot where a key with this hash would be, so that a lookup soon after
     /// finds it in cache.
@@ -347,38 +345,40 @@ public final class ByteKeyTable {
     /// entries kept are placed again, in the layout they call for.
     public func removeAll(where remove: (Int32) -> Bool) {
         let rebuilt = ByteKeyTable(capacity: count, seed: seed)
-        forEachEntry { key, value in
+        forEachEntry { key, value, _ in
             if !remove(value) { rebuilt.update(value, for: key) }
         }
         (narrowMemory, wideMemory, isWide) = (rebuilt.narrowMemory, rebuilt.wideMemory, rebuilt.isWide)
         (arena, count, keysFittingOnlyWide) = (rebuilt.arena, rebuilt.count, rebuilt.keysFittingOnlyWide)
     }
 
-    /// Calls `body` with the bytes and value of every stored entry.
-    private func forEachEntry(_ body: (UnsafeRawBufferPointer, Int32) -> Void) {
+    /// Calls `body` with the bytes, value and slot of every stored entry.
+    private func forEachEntry(_ body: (UnsafeRawBufferPointer, Int32, Int) -> Void) {
         let view = slotView
         if isWide {
-            for slot in wideSlots where slot.tag != 0 {
+            for (index, slot) in wideSlots.enumerated() where slot.tag != 0 {
                 if Int(slot.length) > Self.wideLength {
-                    body(view.longKey(at: Int(slot.first)).bytes, slot.value)
+                    body(view.longKey(at: Int(slot.first)).bytes, slot.value, index)
                 } else {
                     var words = (slot.first, slot.second)
                     withUnsafeBytes(of: &words) {
-                        body(UnsafeRawBufferPointer(rebasing: $0[0..<Int(slot.length)]), slot.value)
+                        body(UnsafeRawBufferPointer(rebasing: $0[0..<Int(slot.length)]), slot.value, index)
                     }
                 }
             }
             return
         }
-        for slot in narrowSlots where !slot.isEmpty {
+        for (index, slot) in narrowSlots.enumerated() where !slot.isEmpty {
             if slot.hasLongKey {
-                body(view.longKey(at: Int(slot.rest)).bytes, slot.value)
+                body(view.longKey(at: Int(slot.rest)).bytes, slot.value, index)
             } else {
                 // The key's bytes up to its padding: its words hold no zero byte of their own.
                 var words = (slot.first, slot.rest)
                 let length =
                     slot.rest == 0 ? 8 - slot.first.leadingZeroBitCount / 8 : 12 - slot.rest.leadingZeroBitCount / 8
-                withUnsafeBytes(of: &words) { body(UnsafeRawBufferPointer(rebasing: $0[0..<length]), slot.value) }
+                withUnsafeBytes(of: &words) {
+                    body(UnsafeRawBufferPointer(rebasing: $0[0..<length]), slot.value, index)
+                }
             }
         }
     }
@@ -392,18 +392,32 @@ public final class ByteKeyTable {
         if size > slotCount { rebuild(size: size, wide: isWide) }
     }
 
-    /// Places every entry again, in a table of `size` slots of the layout `wide`.
+    /// Places every entry again, in a table of `size` slots of the layout `wide`: in the same
+    /// layout each slot is moved as it is (its long key stays where it is in the arena); to the
+    /// other one each key is stored again.
     private func rebuild(size: Int, wide: Bool) {
         let old = ByteKeyTable(capacity: 0, seed: seed)
         (old.narrowMemory, old.wideMemory, old.isWide, old.arena) = (narrowMemory, wideMemory, isWide, arena)
-        (narrowMemory, wideMemory, isWide) =
-            wide
-            ? (ZeroedArray(count: 0), ZeroedArray(count: size), true)
-            : (ZeroedArray(count: size), ZeroedArray(count: 0), false)
-        (arena, count, keysFittingOnlyWide) = (PrefaultedArray(), 0, 0)
-        old.forEachEntry { key, value in
-            let probe = probe(key)
-            store(value, for: probe, at: lookup(probe).slot)
+        guard wide == isWide else {
+            assert(wide, "a table changes from narrow slots to wide ones only")
+            (narrowMemory, wideMemory, isWide) = (ZeroedArray(count: 0), ZeroedArray(count: size), true)
+            (arena, count, keysFittingOnlyWide) = (PrefaultedArray(), 0, 0)
+            old.forEachEntry { key, value, _ in
+                let probe = probe(key)
+                store(value, for: probe, at: lookup(probe).slot)
+            }
+            return
+        }
+        if wide { wideMemory = ZeroedArray(count: size) } else { narrowMemory = ZeroedArray(count: size) }
+        old.forEachEntry { key, _, from in
+            var index = Self.home(ByteHash.hash(key, seed: seed), size: size)
+            if wide {
+                while wideSlots[index].tag != 0 { index = LinearProbing.next(index, size: size) }
+                wideSlots[index] = old.wideSlots[from]
+            } else {
+                while !narrowSlots[index].isEmpty { index = LinearProbing.next(index, size: size) }
+                narrowSlots[index] = old.narrowSlots[from]
+            }
         }
     }
 }

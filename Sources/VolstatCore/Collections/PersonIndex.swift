@@ -72,7 +72,7 @@ public final class PersonIndex {
     /// Room for `capacity` keys in all.
     private func reserveKeys(_ capacity: Int) {
         guard capacity > keys.count else { return }
-        keyMemory = ZeroedArray(count: capacity, copying: keyMemory)
+        keyMemory = ZeroedArray(count: capacity, copying: keyMemory, first: count)
     }
 
     /// Starts loading the slot where `key` would be, so that a lookup soon after finds it in cache.

@@ -43,13 +43,23 @@ public final class CSVReader: RecordReader {
     public private(set) var fieldNames: [String] = []
     public private(set) var line = 0
     public private(set) var problem: RecordProblem?
-    public var bytesConsumed: Int { mapped?.lent ?? source?.bytesConsumed ?? 0 }
+    public var bytesConsumed: Int {
+        switch origin {
+        case .source(let source): source.bytesConsumed
+        case .mapped(let file): file.lent
+        }
+    }
     public var offset: Int? { offsetsAreExact ? bytesConsumed - (end - start) : nil }
 
     /// Where the bytes come from: a source read into chunks, or a file mapped into memory and
     /// tokenized where it lies (`buffer` is then the whole mapping, and `chunk` the window of it
     /// that the current record starts in).
-    private let source: (any ByteSource)?
+    private enum Origin {
+        case source(any ByteSource)
+        case mapped(MappedFile)
+    }
+    private let origin: Origin
+    /// The mapped file of `origin`, kept apart for the check on every record.
     private let mapped: MappedFile?
     /// The mapped file's window that `chunk` is.
     private var window = 0
@@ -92,7 +102,7 @@ public final class CSVReader: RecordReader {
         hasHeader: Bool = true, bufferSize: Int = 1 << 20, offsetsAreExact: Bool = false
     ) throws {
         try self.init(
-            source: source, mapped: nil, name: name, dialect: dialect, checkEncoding: checkEncoding,
+            origin: .source(source), name: name, dialect: dialect, checkEncoding: checkEncoding,
             hasHeader: hasHeader, bufferSize: bufferSize, offsetsAreExact: offsetsAreExact)
     }
 
@@ -102,26 +112,27 @@ public final class CSVReader: RecordReader {
         hasHeader: Bool = true
     ) throws {
         try self.init(
-            source: nil, mapped: file, name: name, dialect: dialect, checkEncoding: checkEncoding,
+            origin: .mapped(file), name: name, dialect: dialect, checkEncoding: checkEncoding,
             hasHeader: hasHeader, bufferSize: 0, offsetsAreExact: true)
     }
 
     private init(
-        source: (any ByteSource)?, mapped: MappedFile?, name: String, dialect: CSVDialect, checkEncoding: Bool,
-        hasHeader: Bool, bufferSize: Int, offsetsAreExact: Bool
+        origin: Origin, name: String, dialect: CSVDialect, checkEncoding: Bool, hasHeader: Bool, bufferSize: Int,
+        offsetsAreExact: Bool
     ) throws {
-        self.source = source
-        self.mapped = mapped
+        self.origin = origin
+        if case .mapped(let file) = origin { mapped = file } else { mapped = nil }
         self.offsetsAreExact = offsetsAreExact
         self.name = name
         self.tokenizer = CSVTokenizer(delimiter: dialect.delimiter, quote: dialect.quote)
         self.checkEncoding = checkEncoding
-        if let mapped {
-            chunk = ByteChunk(window: 0, of: mapped)
-            buffer = mapped.bytes
-        } else {
+        switch origin {
+        case .source:
             chunk = ByteChunk(count: max(bufferSize, 64))
             buffer = chunk.bytes
+        case .mapped(let file):
+            chunk = ByteChunk(window: 0, of: file)
+            buffer = file.bytes
         }
         if hasHeader {
             guard try readRecord() else { return }
@@ -206,7 +217,7 @@ public final class CSVReader: RecordReader {
                 nextLine += lineBreaks
                 start += length
                 if spans.count == 1 && !spans[0].quoted && spans[0].start == spans[0].end { continue }
-                if let mapped, begin >> MappedFile.windowShift != window { holdWindow(of: begin, in: mapped) }
+                if let mapped { holdWindow(of: begin, in: mapped) }
                 recordStart = begin
                 problem = nil
                 collectValues(length: length)
@@ -217,7 +228,7 @@ public final class CSVReader: RecordReader {
                 spans.removeAll()
                 recordLength = 0
                 let column = columnOf(offset: offset, recordStart: start)
-                if let mapped, start >> MappedFile.windowShift != window { holdWindow(of: start, in: mapped) }
+                if let mapped { holdWindow(of: start, in: mapped) }
                 start += length
                 switch reason {
                 case .textAfterClosingQuote:
@@ -290,8 +301,10 @@ public final class CSVReader: RecordReader {
     /// Makes `chunk` the mapped file's window that the record at `offset` starts in. The windows
     /// passed over lie inside a record that started before them (blank lines and malformed
     /// records are not kept), which holds its own window, so they are let go at once.
+    @inline(__always)
     private func holdWindow(of offset: Int, in file: MappedFile) {
         let index = offset >> MappedFile.windowShift
+        guard index != window else { return }
         for skipped in (window + 1)..<max(window + 1, index) { file.release(window: skipped) }
         chunk = ByteChunk(window: index, of: file)
         chunkNumber += 1
@@ -305,17 +318,19 @@ public final class CSVReader: RecordReader {
     /// short, the unread bytes first move to the front, or to another chunk when something else
     /// holds this one (a batch whose rows point into it); the buffer grows if one record fills it.
     private func refill() throws {
-        if let mapped {
+        let source: any ByteSource
+        switch origin {
+        case .source(let reading): source = reading
+        case .mapped(let mapped):
             // The mapping holds the whole file: the next piece follows the bytes lent before. The
             // tokenizer starts a record again from its start after each piece, so a record longer
             // than a piece takes pieces as long as what it has so far (it doubles, as the buffer
-            // does above): its bytes are scanned a few times, not once per piece.
+            // does below): its bytes are scanned a few times, not once per piece.
             let count = try mapped.lend(max(Self.mappedPiece, end - start))
             if count == 0 { endOfInput = true }
             end += count
             return
         }
-        guard let source else { return }
         let piece = max(buffer.count / 4, 64)
         // Short of room, with unread bytes to move to the front or a full buffer to grow.
         if buffer.count - end < piece / 4, start > 0 || end == buffer.count {

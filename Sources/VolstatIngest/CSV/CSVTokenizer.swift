@@ -1,4 +1,5 @@
 import CSystemShims
+import VolstatCore
 
 /// The byte-level CSV tokenizer: finds the fields of one record in a buffer without copying or
 /// allocating (apart from the reusable span list). It knows nothing of files, headers or encodings.
@@ -299,16 +300,13 @@ public struct CSVTokenizer: Sendable {
     /// above the first match may be marked falsely, which `trailingZeroBitCount` never sees).
     @inline(__always)
     static func matches(_ word: UInt64, _ first: UInt64, _ second: UInt64) -> UInt64 {
-        zeroBytes(word ^ first) | zeroBytes(word ^ second)
+        WordBytes.zeroBytes(word ^ first) | WordBytes.zeroBytes(word ^ second)
     }
 
     @inline(__always)
     static func matches(_ word: UInt64, _ first: UInt64, _ second: UInt64, _ third: UInt64) -> UInt64 {
-        zeroBytes(word ^ first) | zeroBytes(word ^ second) | zeroBytes(word ^ third)
+        WordBytes.zeroBytes(word ^ first) | WordBytes.zeroBytes(word ^ second) | WordBytes.zeroBytes(word ^ third)
     }
-
-    @inline(__always)
-    static func zeroBytes(_ x: UInt64) -> UInt64 { (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 }
 
     /// Ends a record at the line break at `index` (LF, CRLF or a lone CR).
     @inline(__always)

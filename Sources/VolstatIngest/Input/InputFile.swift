@@ -47,6 +47,15 @@ public enum InputFile {
         return min(Int(Double(bytes - headerEnd - 1) / bytesPerRow), bytes / minimumBytesPerRow)
     }
 
+    /// How many of an input's first bytes `.auto` reads to tell its encoding.
+    static let encodingSample = 1 << 16
+
+    /// The encoding `.auto` takes for an input that starts with `prefix`: its first
+    /// `encodingSample` bytes, or all of it when it is shorter.
+    static func detectEncoding(_ prefix: UnsafeRawBufferPointer) -> TextEncoding {
+        TextEncoding.detect(prefix, isWholeInput: prefix.count < encodingSample)
+    }
+
     /// What was found out while opening a file.
     public struct Opened {
         public var source: any ByteSource
@@ -72,11 +81,8 @@ public enum InputFile {
         if compressed { source = try GzipReader(source: source, name: path) }
         var resolved = encoding
         if encoding == .auto && transcode {
-            let sampleSize = 1 << 16
-            let sample = try PrefixedSource.readPrefix(of: source, count: sampleSize)
-            resolved = sample.withUnsafeBytes {
-                TextEncoding.detect($0, isWholeInput: sample.count < sampleSize)
-            }
+            let sample = try PrefixedSource.readPrefix(of: source, count: encodingSample)
+            resolved = sample.withUnsafeBytes(detectEncoding)
             source = PrefixedSource(prefix: sample, source: source)
         }
         if resolved == .gb18030 && transcode { source = try TranscodingSource(source: source, name: path) }

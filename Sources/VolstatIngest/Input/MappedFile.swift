@@ -32,15 +32,18 @@ final class MappedFile: @unchecked Sendable {
     /// The first window whose pages are kept: every one before it has been let go and dropped.
     private var firstKept = 0
 
+    /// The system's page size, which a range to page in must start at a multiple of.
+    private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
     /// Whether this kernel maps a file's pages in on request (`MADV_POPULATE_READ`, Linux 5.14 and
     /// later); without it they map in as they are touched, and a file that shrank meanwhile is a
     /// bus error (see `volstat_mapped_input_add`) instead of an input error.
     static let populatesOnRequest: Bool = {
-        guard let page = mmap(nil, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), page != MAP_FAILED else {
+        guard let page = mmap(nil, pageSize, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), page != MAP_FAILED else {
             return false
         }
-        defer { munmap(page, 4096) }
-        return volstat_populate_readable(page, 4096) == 0
+        defer { munmap(page, pageSize) }
+        return volstat_populate_readable(page, pageSize) == 0
     }()
 
     /// Maps `path` when it is a regular file of at least one byte that can be mapped; nil otherwise
@@ -82,7 +85,7 @@ final class MappedFile: @unchecked Sendable {
         }
         // From the page the piece starts in: mapped in one call rather than one fault per 16 pages,
         // and a file that no longer has them is an error here rather than a bus error later.
-        let page = lent & ~4095
+        let page = lent & ~(Self.pageSize - 1)
         if Self.populatesOnRequest, volstat_populate_readable(bytes.baseAddress! + page, lent + length - page) != 0 {
             let reason = String(cString: strerror(errno))
             throw InputError(

@@ -32,14 +32,13 @@ public enum RecordReaders {
         }
     }
 
-    /// Whether a mapped file is read as it lies: not gzip, and UTF-8 (as `InputFile.open` decides
-    /// for `.auto`, from the first 64 KiB).
+    /// Whether a mapped file (declared UTF-8 or `.auto`) is read as it lies: not gzip, and UTF-8
+    /// (as `InputFile.open` decides for `.auto`).
     private static func isPlainUTF8(_ file: MappedFile, _ encoding: TextEncoding) -> Bool {
         let bytes = UnsafeRawBufferPointer(file.bytes)
         if bytes.starts(with: InputFile.gzipMagic) { return false }
-        guard encoding == .auto else { return encoding == .utf8 }
-        let sampleSize = 1 << 16
-        let sample = UnsafeRawBufferPointer(rebasing: bytes.prefix(sampleSize))
-        return TextEncoding.detect(sample, isWholeInput: bytes.count < sampleSize) == .utf8
+        return encoding == .utf8
+            || InputFile.detectEncoding(UnsafeRawBufferPointer(rebasing: bytes.prefix(InputFile.encodingSample)))
+                == .utf8
     }
 }
