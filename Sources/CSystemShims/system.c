@@ -19,7 +19,7 @@ int volstat_exchange_paths(const char *first, const char *second) {
 #endif
 }
 
-/* Linux 5.14's values, for C libraries whose headers predate them; 0 (no such advice) elsewhere. */
+/* Linux 5.14's value, for C libraries whose headers predate it; 0 (no such advice) elsewhere. */
 #ifndef MADV_POPULATE_READ
 #ifdef __linux__
 #define MADV_POPULATE_READ 22
@@ -27,26 +27,29 @@ int volstat_exchange_paths(const char *first, const char *second) {
 #define MADV_POPULATE_READ 0
 #endif
 #endif
-#ifndef MADV_POPULATE_WRITE
-#ifdef __linux__
-#define MADV_POPULATE_WRITE 23
-#else
-#define MADV_POPULATE_WRITE 0
-#endif
-#endif
 
-/* madvise with `advice`, or -1 and EINVAL where the system has no such advice (0). */
-static int volstat_populate(void *start, size_t length, int advice) {
-    if (advice == 0) {
+int volstat_populate_readable(void *start, size_t length) {
+    if (MADV_POPULATE_READ == 0) {
         errno = EINVAL;
         return -1;
     }
-    return madvise(start, length, advice);
+    return madvise(start, length, MADV_POPULATE_READ);
 }
 
-int volstat_populate_writable(void *start, size_t length) { return volstat_populate(start, length, MADV_POPULATE_WRITE); }
-
-int volstat_populate_readable(void *start, size_t length) { return volstat_populate(start, length, MADV_POPULATE_READ); }
+void volstat_touch_writable(void *start, size_t length) {
+    long size = sysconf(_SC_PAGESIZE);
+    size_t page = size > 0 ? (size_t)size : 4096;
+    unsigned char *end = (unsigned char *)start + length;
+    for (unsigned char *byte = start; byte < end;
+         byte = (unsigned char *)(((uintptr_t)byte & ~(uintptr_t)(page - 1)) + page)) {
+#if defined(__x86_64__) || defined(__i386__)
+        /* A locked OR of 0: a write that changes nothing, atomic against the owner's own stores. */
+        __asm__ volatile("lock orb $0, (%0)" : : "r"(byte) : "memory");
+#else
+        __atomic_fetch_or((volatile unsigned char *)byte, 0, __ATOMIC_RELAXED);
+#endif
+    }
+}
 
 /* The mapped inputs, for the bus error handler: a few at a time (one per reading thread). A slot
    is claimed, then its length set, then its start published; the handler reads only published ones. */

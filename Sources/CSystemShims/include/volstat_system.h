@@ -8,9 +8,12 @@
    Returns 0, or -1 with errno set (EINVAL or ENOSYS where the file system cannot). */
 int volstat_exchange_paths(const char *first, const char *second);
 
-/* Faults in every page of an anonymous mapping as writable, zeroed, in one call (Linux 5.14 and
-   later; elsewhere returns -1 and the pages fault in one by one as they are touched). */
-int volstat_populate_writable(void *start, size_t length);
+/* Faults in every page that `start`..<`start + length` reaches as writable, by a write
+   that changes nothing (an atomic OR of 0, so the owner may write the same memory meanwhile).
+   A page fault holds only the faulting mapping (Linux 6.4 and later), while madvise's
+   MADV_POPULATE_WRITE holds the whole process's memory map: every other thread's mmap, munmap
+   and mprotect (a malloc growing its heap) waits for it. */
+void volstat_touch_writable(void *start, size_t length);
 
 /* Maps in every page of a file mapping that the file has, readable, in one call (Linux 5.14 and
    later). Returns 0; -1 with errno EFAULT or ENOMEM where the file no longer has the pages (it

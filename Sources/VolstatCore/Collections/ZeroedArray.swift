@@ -110,15 +110,16 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
             let length = bytes
             populated.enter()
             DispatchQueue.global().async { [populated, population] in
-                // One huge page per step: the kernel holds the process's memory map for the whole
-                // of a step, and every other thread's mmap, mprotect (a reading thread's malloc
-                // growing its heap) and, behind those, page faults wait for it. At 10 x the rows
-                // one call for all of it held both pipeline threads for 0.5 s; in steps of 8 MiB
-                // they still waited 40 ms in all per run at 1 x, when clearing ran slowly.
+                // Touched, not populated with madvise: MADV_POPULATE_WRITE holds the process's
+                // memory map for the whole of a step, and every other thread's mmap, munmap and
+                // mprotect (a reading thread's malloc) waited for it: in a 1 x run the reading
+                // thread's first batch came 70 ms late, its mmaps waiting up to 27 ms each, while
+                // a page fault holds only this mapping. In steps of one huge page, so that a
+                // freed array stops soon.
                 let step = 2 << 20
                 var offset = 0
                 while offset < length && !population.isCancelled {
-                    _ = volstat_populate_writable(
+                    volstat_touch_writable(
                         UnsafeMutableRawPointer(bitPattern: address + UInt(offset)), Swift.min(step, length - offset))
                     offset += step
                 }
