@@ -36,12 +36,12 @@ struct RegionAggregationTests {
         store.add(facts(5, person: 5, region: 360100, date: "2022-06-01", political: 0))
         let period = asOf.startOfYear...asOf
         var pending = PendingServiceRecords()
-        pending.add(record(0, 250, "2022-02-01"), period: period)
-        pending.add(record(0, 100, "2021-12-31"), period: period)
-        pending.add(record(2, 300, "2022-05-01"), period: period)
-        pending.add(record(1, 400, "2022-05-01", verified: false), period: period)
-        pending.add(record(4, 50, "2022-05-01"), period: period)
-        pending.add(record(5, 50, "2023-01-01"), period: period)
+        pending.add(record(0, 250, "2022-02-01"), period: period, store: &store)
+        pending.add(record(0, 100, "2021-12-31"), period: period, store: &store)
+        pending.add(record(2, 300, "2022-05-01"), period: period, store: &store)
+        pending.add(record(1, 400, "2022-05-01", verified: false), period: period, store: &store)
+        pending.add(record(4, 50, "2022-05-01"), period: period, store: &store)
+        pending.add(record(5, 50, "2023-01-01"), period: period, store: &store)
         pending.commit(into: &store, period: period)
         let rows = RegionAggregation.byRegion(store, asOf: asOf, population: [360000: 40])
         let byCode = Dictionary(uniqueKeysWithValues: rows.map { ($0.code, $0) })
@@ -75,7 +75,7 @@ struct RegionAggregationTests {
             (0, "2020-06-01"), (0, "2021-06-01"), (1, "2022-01-01"), (2, "2021-02-01"), (2, "2022-02-01"),
             (3, "2021-04-01"),
         ] {
-            pending.add(record(Int32(registration), 100, date), period: period)
+            pending.add(record(Int32(registration), 100, date), period: period, store: &store)
         }
         pending.commit(into: &store, period: period)
         let rows = Retention.rows(store, asOf: asOf)
@@ -89,7 +89,9 @@ struct RegionAggregationTests {
         #expect(period2022?.retained == 1)
     }
 
-    @Test("held-back records add up the same past the prefetch window, and a discarded file adds nothing")
+    @Test(
+        "records add up the same past the prefetch window, written through for the first file and held back after it; a discarded file adds nothing either way"
+    )
     func manyRecords() {
         var store = RegistrationStore()
         for registration in 0..<50 {
@@ -97,20 +99,39 @@ struct RegionAggregationTests {
         }
         let period = asOf.startOfYear...asOf
         var pending = PendingServiceRecords()
+        let bits = UInt64(1) << UInt64(2021 - RegistrationStore.firstYear) | UInt64(1) << UInt64(2022 - 2000)
+        // A first file that fails part-way: written through, then cleared.
+        for index in 0..<40 {
+            pending.add(record(Int32(index % 50), 5_000, "2022-07-01"), period: period, store: &store)
+        }
+        pending.discard(from: &store)
+        #expect(!store.holdsServiceRecords)
+        #expect(store.registrations.allSatisfy { $0.hours == 0 && !$0.active && $0.activeYears == 0 })
+        // The next file is again the first to count: 750 of its 1,000 records are in 2022, 15 per
+        // registration, 1 hour each.
         for index in 0..<1_000 {
             pending.add(
-                record(Int32(index % 50), 100, (index / 50) % 4 == 0 ? "2021-06-01" : "2022-06-01"), period: period)
+                record(Int32(index % 50), 100, (index / 50) % 4 == 0 ? "2021-06-01" : "2022-06-01"), period: period,
+                store: &store)
         }
-        var discarded = PendingServiceRecords()
-        for index in 0..<40 { discarded.add(record(Int32(index % 50), 5_000, "2022-07-01"), period: period) }
-        discarded.discard()
-        discarded.commit(into: &store, period: period)
         pending.commit(into: &store, period: period)
-        // 750 of the 1,000 records are in 2022: 15 per registration, 1 hour each.
-        #expect(store.registrations.allSatisfy { $0.hours == 1_500 })
-        #expect(store.registrations.allSatisfy { $0.active })
-        let bits = UInt64(1) << UInt64(2021 - RegistrationStore.firstYear) | UInt64(1) << UInt64(2022 - 2000)
-        #expect(store.registrations.allSatisfy { $0.activeYears == bits })
+        #expect(store.holdsServiceRecords)
+        #expect(store.registrations.allSatisfy { $0.hours == 1_500 && $0.active && $0.activeYears == bits })
+        // A file after it is held back: when it fails, the store keeps the first file's records.
+        for index in 0..<40 {
+            pending.add(record(Int32(index % 50), 5_000, "2020-07-01"), period: period, store: &store)
+        }
+        pending.discard(from: &store)
+        #expect(store.registrations.allSatisfy { $0.hours == 1_500 && $0.activeYears == bits })
+        // When it is read to its end, its records are added: 2 hours more each, and 2020 active.
+        for index in 0..<100 {
+            pending.add(record(Int32(index % 50), 100, "2022-08-01"), period: period, store: &store)
+        }
+        pending.add(record(7, 100, "2020-03-01"), period: period, store: &store)
+        pending.commit(into: &store, period: period)
+        #expect(store.registrations.allSatisfy { $0.hours == 1_700 && $0.active })
+        #expect(store.registrations[7].activeYears == bits | 1 << UInt64(2020 - 2000))
+        #expect(store.registrations.indices.filter { store.registrations[$0].activeYears != bits } == [7])
     }
 
     @Test(
@@ -175,7 +196,7 @@ struct RegionAggregationTests {
                     registration: Int32(next(registrations)),
                     startedAt: CivilDate(daysSinceEpoch: asOf.daysSinceEpoch - Int32(next(3_000)) + 30),
                     hours: Hours(hundredths: Int64(next(1_000))), verified: next(4) != 0, serviceRegion: nil),
-                period: period)
+                period: period, store: &store)
         }
         pending.commit(into: &store, period: period)
         return store

@@ -207,6 +207,42 @@ struct ValidationTests {
         #expect(table.contains("\n000000,全国,national,52,"))
     }
 
+    @Test(
+        "a service records file that fails part-way adds no hours, whether it is the first to be read (written through, then cleared) or comes after another (held back)"
+    )
+    func recordsFileFailingPartWay() throws {
+        let export = Self.makeExport()
+        let workdir = try Workdir()
+        // 200 records of 8 hours for the clean volunteers, then the file breaks off mid-element.
+        let broken =
+            "<?xml version=\"1.0\"?>\n<export>\n"
+            + (0..<200).map { index in
+                let day = String(format: "2022-%02d-%02d", index % 12 + 1, index % 28 + 1)
+                return
+                    "  <r id=\"B\(index)\" v=\"C\(index % 52)\"><start>\(day) 08:00</start><end>\(day) 18:00</end><h>8</h><ok>1</ok></r>"
+            }.joined(separator: "\n") + "\n  <r id=\"B200\" v=\"C1\"><start>2022-"
+        func nationalRow(_ name: String, brokenFile: String?) throws -> String {
+            let pipeline = try write(
+                workdir, name: name, volunteers: export.cleanVolunteers, records: export.cleanRecords,
+                validate: "  max_unreadable_files: 1")
+            if let brokenFile {
+                try workdir.write("\(name)/\(brokenFile)", broken)
+                let text = try String(contentsOfFile: pipeline, encoding: .utf8).replacingOccurrences(
+                    of: "/\(name)/service.xml", with: "/\(name)/*.xml")
+                try text.write(toFile: pipeline, atomically: true, encoding: .utf8)
+            }
+            let result = try volstat(["run", pipeline, "--out", workdir.path + "/out"], environment: testKey)
+            #expect(result.status == 0, "\(result.standardError)")
+            if let brokenFile { #expect(result.standardError.contains(brokenFile)) }
+            let table = try gunzipText(
+                workdir.url.appendingPathComponent("out/\(name)/2022-12-31/tables/by_region.csv.gz"))
+            return try #require(table.split(separator: "\n").first { $0.hasPrefix("000000,") }.map(String.init))
+        }
+        let clean = try nationalRow("clean", brokenFile: nil)
+        #expect(try nationalRow("first", brokenFile: "a-broken.xml") == clean)
+        #expect(try nationalRow("last", brokenFile: "z-broken.xml") == clean)
+    }
+
     @Test("an unreadable file allowed by max_unreadable_files: exit 0, its rows out of the totals, one reject line")
     func unreadableFileAllowed() throws {
         let export = Self.makeExport()

@@ -2,8 +2,9 @@ import VolstatAggregate
 import VolstatCore
 import VolstatValidate
 
-/// The aggregate stage: folds accepted rows into the registration store as they stream by, holds
-/// back a file's service records until the file is read to its end, and rolls up at the end.
+/// The aggregate stage: folds accepted rows into the registration store as they stream by, keeps
+/// a file's service records apart until the file is read to its end (`PendingServiceRecords`),
+/// and rolls up at the end.
 struct AggregateStage {
     private(set) var store = RegistrationStore()
     private var pending = PendingServiceRecords()
@@ -28,12 +29,12 @@ struct AggregateStage {
 
     mutating func begin(_ dataset: Dataset) {
         datasets.insert(dataset)
-        if dataset == .serviceRecords { pending.reserve(registrations: store.registrationCount) }
+        if dataset == .serviceRecords { pending.reserve(registrations: store.registrationCount, for: store) }
     }
 
     /// Sizes the held-back records for about `registrations` registrations before the service
-    /// records come (see `PipelineRun`'s early reservation).
-    mutating func reserveHeldBack(registrations: Int) { pending.reserve(registrations: registrations) }
+    /// records come (see `PipelineRun`'s early reservation), if they will be held back at all.
+    mutating func reserveHeldBack(registrations: Int) { pending.reserve(registrations: registrations, for: store) }
 
     /// Makes room for a file of about `rows` rows of `dataset`.
     mutating func reserve(rows: Int, of dataset: Dataset) {
@@ -50,7 +51,7 @@ struct AggregateStage {
 
     mutating func add(_ facts: ServiceFacts) {
         if facts.verified && period.contains(facts.startedAt) { pendingInPeriod += 1 }
-        pending.add(facts, period: period)
+        pending.add(facts, period: period, store: &store)
     }
 
     /// The file was read to its end: its service records count.
@@ -66,7 +67,7 @@ struct AggregateStage {
 
     /// The file failed part-way: forget what it added.
     mutating func rollBack(to checkpoint: RegistrationStore.Checkpoint) {
-        pending.discard()
+        pending.discard(from: &store)
         pendingInPeriod = 0
         pendingPlacements.removeAll(keepingCapacity: true)
         pendingOrders.removeAll(keepingCapacity: true)
