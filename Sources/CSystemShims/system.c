@@ -37,18 +37,27 @@ int volstat_populate_readable(void *start, size_t length) {
 }
 
 void volstat_touch_writable(void *start, size_t length) {
-    long size = sysconf(_SC_PAGESIZE);
-    size_t page = size > 0 ? (size_t)size : 4096;
+#if defined(__x86_64__) || defined(__i386__)
+    static size_t page = 0; /* the same value whichever thread sets it */
+    if (__atomic_load_n(&page, __ATOMIC_RELAXED) == 0) {
+        long size = sysconf(_SC_PAGESIZE);
+        __atomic_store_n(&page, size > 0 ? (size_t)size : 4096, __ATOMIC_RELAXED);
+    }
+    size_t step = __atomic_load_n(&page, __ATOMIC_RELAXED);
     unsigned char *end = (unsigned char *)start + length;
     for (unsigned char *byte = start; byte < end;
-         byte = (unsigned char *)(((uintptr_t)byte & ~(uintptr_t)(page - 1)) + page)) {
-#if defined(__x86_64__) || defined(__i386__)
-        /* A locked OR of 0: a write that changes nothing, atomic against the owner's own stores. */
+         byte = (unsigned char *)(((uintptr_t)byte & ~(uintptr_t)(step - 1)) + step)) {
+        /* A locked OR of 0: a write that changes nothing, atomic against the owner's own stores,
+           and a write fault (an atomic read-modify-write elsewhere, such as on arm64, faults as
+           a read first: the zero page, then a copy of it, and no huge page). */
         __asm__ volatile("lock orb $0, (%0)" : : "r"(byte) : "memory");
-#else
-        __atomic_fetch_or((volatile unsigned char *)byte, 0, __ATOMIC_RELAXED);
-#endif
     }
+#elif defined(__linux__)
+    (void)madvise(start, length, 23 /* MADV_POPULATE_WRITE, Linux 5.14 */);
+#else
+    (void)start;
+    (void)length;
+#endif
 }
 
 /* The mapped inputs, for the bus error handler: a few at a time (one per reading thread). A slot

@@ -104,9 +104,14 @@ struct RegionAggregationTests {
         for index in 0..<40 {
             pending.add(record(Int32(index % 50), 5_000, "2022-07-01"), period: period, store: &store)
         }
+        #expect(store.registrations.contains { $0.hours > 0 }, "written straight into the registrations")
         pending.discard(from: &store)
         #expect(!store.holdsServiceRecords)
         #expect(store.registrations.allSatisfy { $0.hours == 0 && !$0.active && $0.activeYears == 0 })
+        // A file with no record that counts (none verified) leaves the next one the first.
+        pending.add(record(3, 100, "2022-06-01", verified: false), period: period, store: &store)
+        pending.commit(into: &store, period: period)
+        #expect(!store.holdsServiceRecords)
         // The next file is again the first to count: 750 of its 1,000 records are in 2022, 15 per
         // registration, 1 hour each.
         for index in 0..<1_000 {
@@ -114,13 +119,15 @@ struct RegionAggregationTests {
                 record(Int32(index % 50), 100, (index / 50) % 4 == 0 ? "2021-06-01" : "2022-06-01"), period: period,
                 store: &store)
         }
+        #expect(store.registrations.contains { $0.hours > 0 }, "written straight into the registrations")
         pending.commit(into: &store, period: period)
         #expect(store.holdsServiceRecords)
         #expect(store.registrations.allSatisfy { $0.hours == 1_500 && $0.active && $0.activeYears == bits })
         // A file after it is held back: when it fails, the store keeps the first file's records.
         for index in 0..<40 {
-            pending.add(record(Int32(index % 50), 5_000, "2020-07-01"), period: period, store: &store)
+            pending.add(record(Int32(index % 50), 5_000, "2022-07-01"), period: period, store: &store)
         }
+        #expect(store.registrations.allSatisfy { $0.hours == 1_500 }, "held back, not in the store yet")
         pending.discard(from: &store)
         #expect(store.registrations.allSatisfy { $0.hours == 1_500 && $0.activeYears == bits })
         // When it is read to its end, its records are added: 2 hours more each, and 2020 active.
@@ -128,6 +135,7 @@ struct RegionAggregationTests {
             pending.add(record(Int32(index % 50), 100, "2022-08-01"), period: period, store: &store)
         }
         pending.add(record(7, 100, "2020-03-01"), period: period, store: &store)
+        #expect(store.registrations.allSatisfy { $0.hours == 1_500 }, "held back, not in the store yet")
         pending.commit(into: &store, period: period)
         #expect(store.registrations.allSatisfy { $0.hours == 1_700 && $0.active })
         #expect(store.registrations[7].activeYears == bits | 1 << UInt64(2020 - 2000))

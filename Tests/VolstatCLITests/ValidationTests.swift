@@ -221,7 +221,8 @@ struct ValidationTests {
                 return
                     "  <r id=\"B\(index)\" v=\"C\(index % 52)\"><start>\(day) 08:00</start><end>\(day) 18:00</end><h>8</h><ok>1</ok></r>"
             }.joined(separator: "\n") + "\n  <r id=\"B200\" v=\"C1\"><start>2022-"
-        func nationalRow(_ name: String, brokenFile: String?) throws -> String {
+        /// Every table of the report, decompressed, by file name.
+        func tables(_ name: String, brokenFile: String?) throws -> [String: String] {
             let pipeline = try write(
                 workdir, name: name, volunteers: export.cleanVolunteers, records: export.cleanRecords,
                 validate: "  max_unreadable_files: 1")
@@ -234,13 +235,18 @@ struct ValidationTests {
             let result = try volstat(["run", pipeline, "--out", workdir.path + "/out"], environment: testKey)
             #expect(result.status == 0, "\(result.standardError)")
             if let brokenFile { #expect(result.standardError.contains(brokenFile)) }
-            let table = try gunzipText(
-                workdir.url.appendingPathComponent("out/\(name)/2022-12-31/tables/by_region.csv.gz"))
-            return try #require(table.split(separator: "\n").first { $0.hasPrefix("000000,") }.map(String.init))
+            let folder = workdir.url.appendingPathComponent("out/\(name)/2022-12-31/tables")
+            let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            return try Dictionary(
+                uniqueKeysWithValues: names.map { ($0, try gunzipText(folder.appendingPathComponent($0))) })
         }
-        let clean = try nationalRow("clean", brokenFile: nil)
-        #expect(try nationalRow("first", brokenFile: "a-broken.xml") == clean)
-        #expect(try nationalRow("last", brokenFile: "z-broken.xml") == clean)
+        let clean = try tables("clean", brokenFile: nil)
+        #expect(clean["by_region.csv.gz"]?.contains("\n000000,") == true)
+        #expect(clean["retention_by_cohort.csv.gz"] != nil)
+        // The broken file's 200 records (8 hours each, all in the period) would show in the hours,
+        // the activity and the retention tables.
+        #expect(try tables("first", brokenFile: "a-broken.xml") == clean)
+        #expect(try tables("last", brokenFile: "z-broken.xml") == clean)
     }
 
     @Test("an unreadable file allowed by max_unreadable_files: exit 0, its rows out of the totals, one reject line")

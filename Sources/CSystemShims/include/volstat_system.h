@@ -8,11 +8,12 @@
    Returns 0, or -1 with errno set (EINVAL or ENOSYS where the file system cannot). */
 int volstat_exchange_paths(const char *first, const char *second);
 
-/* Faults in every page that `start`..<`start + length` reaches as writable, by a write
-   that changes nothing (an atomic OR of 0, so the owner may write the same memory meanwhile).
+/* Faults in every page that `start`..<`start + length` reaches as writable, by a write that
+   changes nothing (a locked OR of 0 on x86, so the owner may write the same memory meanwhile).
    A page fault holds only the faulting mapping (Linux 6.4 and later), while madvise's
    MADV_POPULATE_WRITE holds the whole process's memory map: every other thread's mmap, munmap
-   and mprotect (a malloc growing its heap) waits for it. */
+   and mprotect (a malloc growing its heap) waits for it. Elsewhere on Linux it is that madvise;
+   on other systems nothing (the pages fault in as they are first written). */
 void volstat_touch_writable(void *start, size_t length);
 
 /* Maps in every page of a file mapping that the file has, readable, in one call (Linux 5.14 and

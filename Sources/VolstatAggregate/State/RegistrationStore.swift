@@ -106,14 +106,14 @@ public struct RegistrationStore: Sendable {
     /// negative) when it lies in the period, and its year bit (an index beyond the store is ignored).
     @inline(__always)
     mutating func addServiceRecord(to index: Int, hours: Int64?, yearBit: UInt64) {
-        registrations.withUnsafeMutableBufferPointer { registrations in
-            guard index >= 0 && index < registrations.count else { return }
-            if let hours {
-                registrations[index].hours &+= hours
-                registrations[index].active = true
-            }
-            registrations[index].activeYears |= yearBit
+        guard index >= 0 && index < registrations.count else { return }
+        var registration = registrations[index]
+        if let hours {
+            registration.hours &+= hours
+            registration.active = true
         }
+        registration.activeYears |= yearBit
+        registrations[index] = registration
     }
 
     /// Starts loading the registration at `index` into cache (nothing if there is none).
@@ -157,8 +157,8 @@ public struct RegistrationStore: Sendable {
     }
 }
 
-/// The service records of one file, kept apart until the file has been read to its end, so that
-/// a file that fails part-way adds nothing.
+/// The service records of one file, which count only once the file has been read to its end: a
+/// file that fails part-way adds nothing.
 ///
 /// The first file whose records count goes straight into the store's registrations: undoing it is
 /// clearing their hours and activity, since no file's records are there yet. That saves a delta
@@ -203,9 +203,9 @@ public struct PendingServiceRecords: Sendable {
     public init() {}
 
     /// Sizes the delta for `registrations` registrations at once, instead of doubling as records
-    /// arrive: for a file that `store` will not take directly (it holds another file's records).
-    public mutating func reserve(registrations: Int, for store: RegistrationStore) {
-        guard store.holdsServiceRecords, registrations > entries.count else { return }
+    /// arrive: for the files after the first, which are held back.
+    public mutating func reserve(registrations: Int) {
+        guard registrations > entries.count else { return }
         grow(to: registrations)
     }
 

@@ -114,8 +114,8 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
                 // memory map for the whole of a step, and every other thread's mmap, munmap and
                 // mprotect (a reading thread's malloc) waited for it: in a 1 x run the reading
                 // thread's first batch came 70 ms late, its mmaps waiting up to 27 ms each, while
-                // a page fault holds only this mapping. In steps of one huge page, so that a
-                // freed array stops soon.
+                // a page fault holds only this mapping (Linux 6.4 and later). In steps of one huge
+                // page, so that a freed array stops soon.
                 let step = 2 << 20
                 var offset = 0
                 while offset < length && !population.isCancelled {

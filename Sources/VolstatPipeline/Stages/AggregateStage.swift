@@ -2,9 +2,9 @@ import VolstatAggregate
 import VolstatCore
 import VolstatValidate
 
-/// The aggregate stage: folds accepted rows into the registration store as they stream by, keeps
-/// a file's service records apart until the file is read to its end (`PendingServiceRecords`),
-/// and rolls up at the end.
+/// The aggregate stage: folds accepted rows into the registration store as they stream by, counts
+/// a file's service records only once the file is read to its end (`PendingServiceRecords`), and
+/// rolls up at the end.
 struct AggregateStage {
     private(set) var store = RegistrationStore()
     private var pending = PendingServiceRecords()
@@ -29,12 +29,15 @@ struct AggregateStage {
 
     mutating func begin(_ dataset: Dataset) {
         datasets.insert(dataset)
-        if dataset == .serviceRecords { pending.reserve(registrations: store.registrationCount, for: store) }
+        if dataset == .serviceRecords, store.holdsServiceRecords {
+            pending.reserve(registrations: store.registrationCount)
+        }
     }
 
     /// Sizes the held-back records for about `registrations` registrations before the service
-    /// records come (see `PipelineRun`'s early reservation), if they will be held back at all.
-    mutating func reserveHeldBack(registrations: Int) { pending.reserve(registrations: registrations, for: store) }
+    /// records come, for a run with several records files (see `IngestStage.reserveAhead`): the
+    /// first of them goes straight into the store, the others are held back.
+    mutating func reserveHeldBack(registrations: Int) { pending.reserve(registrations: registrations) }
 
     /// Makes room for a file of about `rows` rows of `dataset`.
     mutating func reserve(rows: Int, of dataset: Dataset) {

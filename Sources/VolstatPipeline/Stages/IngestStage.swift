@@ -88,7 +88,8 @@ struct IngestStage {
 
     /// Makes the tables that the rows fill before the first file is read, sized from samples of
     /// the files: the volunteers' (their source ids, the person index, the registrations) and the
-    /// service records' (their record ids, and the hours held back per registration). Their pages
+    /// service records' (their record ids, and, when there are several records files, the hours
+    /// held back per registration for the files after the first). Their pages
     /// are then faulted in on another thread while the run starts and the volunteers are read,
     /// instead of by the validating thread at its first touch of each (at 10 million volunteers,
     /// 480 MB of new pages cleared while it waited when the records began, and the source-id
@@ -113,7 +114,8 @@ struct IngestStage {
         guard let records = total(.serviceRecords) else { return }
         validator.reserve(rows: records, of: .serviceRecords)
         sizedAhead.insert(.serviceRecords)
-        if let volunteers { aggregate.reserveHeldBack(registrations: volunteers) }
+        let recordsFiles = inputs.count { $0.source.dataset == .serviceRecords }
+        if let volunteers, recordsFiles > 1 { aggregate.reserveHeldBack(registrations: volunteers) }
     }
 
     /// One digest of the whole set of inputs, references, binary and day of the run: what reuse
