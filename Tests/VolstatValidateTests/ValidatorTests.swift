@@ -171,6 +171,35 @@ struct ValidatorTests {
         #expect(v.report.rejectedByRule == ["record.duplicate": 1, "person.duplicate": 1])
     }
 
+    @Test(
+        "a person's registrations on several platforms: one per platform, and a forgotten file's registrations leave no trace"
+    )
+    func registrationsAcrossPlatforms() throws {
+        let v = validator()
+        v.report.begin(file: "test.csv", dataset: .volunteers, sha256: "", bytes: 0)
+        func accepted(_ id: String, _ number: UInt64, _ platform: Int32) -> Int32? {
+            v.check(volunteer: volunteer(id), identity: person(number), platform: platform)?.registration
+        }
+        #expect(accepted("A", 1, 0) == 0)
+        #expect(accepted("B", 2, 0) == 1)
+        #expect(accepted("C", 1, 1) == 2)
+        #expect(accepted("D", 1, 1) == nil)  // person 1 is on platform 1 already (C)
+        #expect(accepted("E", 1, 2) == 3)
+        #expect(accepted("F", 3, 2) == 4)
+        #expect(v.registrationCount == 5)
+        v.forget(registrationsFrom: 3, serviceRecordsOfFile: 7)
+        #expect(v.registrationCount == 3)
+        #expect(accepted("G", 1, 2) == 3)  // E is forgotten: person 1 has no registration on platform 2
+        #expect(accepted("H", 1, 2) == nil)
+        #expect(accepted("I", 3, 0) == 4)  // person 3 came with F only: a new person again
+        #expect(accepted("J", 1, 0) == nil)  // A
+        #expect(accepted("K", 1, 1) == nil)  // C, reached through A
+        #expect(accepted("L", 2, 1) == 5)
+        #expect(accepted("M", 2, 2) == 6)
+        #expect(accepted("N", 2, 0) == nil)
+        #expect(v.report.rejectedByRule == ["person.duplicate": 5])
+    }
+
     @Test("service records: hours, dates, references and duplicates")
     func serviceRecords() {
         let v = validator()

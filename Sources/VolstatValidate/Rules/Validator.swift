@@ -18,16 +18,20 @@ public final class Validator {
     private let registrations = ByteKeyTable()
     /// Distinct persons of the accepted registrations, numbered densely.
     private let persons = PersonIndex()
-    /// Per person, the first of their registrations; per registration, the person's next one and
-    /// its platform (the duplicate rule is per platform).
+    /// Per person, the first of their registrations (the duplicate rule is per platform).
     private var firstRegistrationOfPerson = PrefaultedArray<Int32>()
-    private var nextRegistrationOfPerson = PrefaultedArray<Int32>()
-    private var platformOfRegistration = PrefaultedArray<Int32>()
+    /// The person's next registration after a registration, for the few persons with more than
+    /// one: kept per registration, it was 4 bytes each for every volunteer (40 MB at 10 million).
+    private var nextRegistrationOfPerson: [Int32: Int32] = [:]
+    /// The platform of each registration, as runs: registrations are numbered in the order of the
+    /// files, and a file's are all of its source's platform, so each run starts at its first
+    /// registration (an array of one per registration was 4 bytes each).
+    private var platformRuns: [(first: Int32, platform: Int32)] = []
     /// Fingerprints of the record ids seen, each with the file that added it first.
     private let serviceRecordIDs: FingerprintTable
     private let placementIDs: FingerprintTable
     private let orderIDs: FingerprintTable
-    public var registrationCount: Int32 { Int32(platformOfRegistration.count) }
+    public private(set) var registrationCount: Int32 = 0
 
     /// - Parameter seed: seeds the fingerprints of record ids; derive it from the secret so that
     ///   nobody can craft colliding ids.
@@ -126,8 +130,6 @@ public final class Validator {
             registrations.reserve(registrations.count + rows)
             persons.reserve(persons.count + rows)
             firstRegistrationOfPerson.reserveCapacity(firstRegistrationOfPerson.count + rows)
-            nextRegistrationOfPerson.reserveCapacity(nextRegistrationOfPerson.count + rows)
-            platformOfRegistration.reserveCapacity(platformOfRegistration.count + rows)
         case .serviceRecords: serviceRecordIDs.reserve(serviceRecordIDs.count + rows)
         case .placements: placementIDs.reserve(placementIDs.count + rows)
         case .orders: orderIDs.reserve(orderIDs.count + rows)
@@ -215,26 +217,36 @@ public final class Validator {
         } else {
             registrations.update(index, for: sourceID)
         }
+        registrationCount += 1
         let (personIndex, inserted) = persons.insert(person)
-        platformOfRegistration.append(platform)
-        nextRegistrationOfPerson.append(-1)
+        if platformRuns.last?.platform != platform { platformRuns.append((index, platform)) }
         if inserted {
             firstRegistrationOfPerson.append(index)
         } else {
             var last = firstRegistrationOfPerson[Int(personIndex)]
-            while nextRegistrationOfPerson[Int(last)] >= 0 { last = nextRegistrationOfPerson[Int(last)] }
-            nextRegistrationOfPerson[Int(last)] = index
+            while let next = nextRegistrationOfPerson[last] { last = next }
+            nextRegistrationOfPerson[last] = index
         }
         return (index, personIndex)
+    }
+
+    /// The platform of an accepted registration: that of the last run starting at or before it.
+    private func platform(of registration: Int32) -> Int32 {
+        var (low, high) = (0, platformRuns.count)
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if platformRuns[middle].first <= registration { low = middle } else { high = middle }
+        }
+        return platformRuns[low].platform
     }
 
     /// The person's registration on `platform`, if they already have one.
     private func registration(of person: PersonKey, onPlatform platform: Int32) -> Int32? {
         guard let personIndex = persons.index(of: person) else { return nil }
-        var registration = firstRegistrationOfPerson[Int(personIndex)]
-        while registration >= 0 {
-            if platformOfRegistration[Int(registration)] == platform { return registration }
-            registration = nextRegistrationOfPerson[Int(registration)]
+        var registration: Int32? = firstRegistrationOfPerson[Int(personIndex)]
+        while let current = registration {
+            if self.platform(of: current) == platform { return current }
+            registration = nextRegistrationOfPerson[current]
         }
         return nil
     }
@@ -465,11 +477,9 @@ public final class Validator {
             let firstPerson = firstRegistrationOfPerson.firstIndex { $0 >= first } ?? firstRegistrationOfPerson.count
             persons.truncate(to: firstPerson)
             firstRegistrationOfPerson.removeSubrange(firstPerson...)
-            platformOfRegistration.removeSubrange(Int(first)...)
-            nextRegistrationOfPerson.removeSubrange(Int(first)...)
-            for index in nextRegistrationOfPerson.indices where nextRegistrationOfPerson[index] >= first {
-                nextRegistrationOfPerson[index] = -1
-            }
+            registrationCount = first
+            platformRuns.removeAll { $0.first >= first }
+            nextRegistrationOfPerson = nextRegistrationOfPerson.filter { $0.key < first && $0.value < first }
         }
         serviceRecordIDs.forget(file: file)
         placementIDs.forget(file: file)
