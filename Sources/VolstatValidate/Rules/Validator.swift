@@ -18,14 +18,18 @@ public final class Validator {
     private let registrations = ByteKeyTable()
     /// Distinct persons of the accepted registrations, numbered densely.
     private let persons = PersonIndex()
-    /// Per person, the first of their registrations (the duplicate rule is per platform).
+    /// Per person, the first of their registrations; the duplicate rule (one registration per
+    /// person and platform) walks from it through `nextRegistrationOfPerson`.
     private var firstRegistrationOfPerson = PrefaultedArray<Int32>()
-    /// The person's next registration after a registration, for the few persons with more than
-    /// one: kept per registration, it was 4 bytes each for every volunteer (40 MB at 10 million).
+    /// The person's next registration after a registration, entered only for a person's second
+    /// and later ones (with validation on, at most one per platform): kept per registration, it
+    /// was 4 bytes for every volunteer (40 MB at 10 million). Not kept with validation off,
+    /// where nothing reads it.
     private var nextRegistrationOfPerson: [Int32: Int32] = [:]
-    /// The platform of each registration, as runs: registrations are numbered in the order of the
-    /// files, and a file's are all of its source's platform, so each run starts at its first
-    /// registration (an array of one per registration was 4 bytes each).
+    /// The platform of each registration, as runs over the registration numbers, each starting
+    /// where the platform changes (registrations are numbered in the order the files are read, a
+    /// source's files one after another): a handful of runs, against an array of 4 bytes per
+    /// registration.
     private var platformRuns: [(first: Int32, platform: Int32)] = []
     /// Fingerprints of the record ids seen, each with the file that added it first.
     private let serviceRecordIDs: FingerprintTable
@@ -222,7 +226,7 @@ public final class Validator {
         if platformRuns.last?.platform != platform { platformRuns.append((index, platform)) }
         if inserted {
             firstRegistrationOfPerson.append(index)
-        } else {
+        } else if policy.enabled {
             var last = firstRegistrationOfPerson[Int(personIndex)]
             while let next = nextRegistrationOfPerson[last] { last = next }
             nextRegistrationOfPerson[last] = index
