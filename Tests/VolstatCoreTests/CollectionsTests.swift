@@ -190,6 +190,24 @@ struct CollectionsTests {
         #expect(Array(reserved) == [5])
     }
 
+    @Test("sparse zeroed array: zeros until written, scattered writes kept, copies apart")
+    func sparseZeroedArray() {
+        var codes = ZeroedArray<Int32>(sparseCount: 1_000_000)
+        #expect(codes.count == 1_000_000)
+        #expect(codes[0] == 0 && codes[360_102] == 0 && codes[999_999] == 0)
+        for code in stride(from: 110_101, to: 1_000_000, by: 97_531) { codes[code] = Int32(code % 1_000) + 1 }
+        let copy = codes
+        codes[360_102] = 7
+        #expect(copy[360_102] == 0)
+        #expect(codes[360_102] == 7)
+        for code in stride(from: 110_101, to: 1_000_000, by: 97_531) {
+            #expect(codes[code] == Int32(code % 1_000) + 1)
+            #expect(copy[code] == Int32(code % 1_000) + 1)
+        }
+        #expect(codes.filter { $0 != 0 }.count == 11)
+        #expect(copy.filter { $0 != 0 }.count == 10)
+    }
+
     @Test("fingerprint table remembers ids and forgets a file's")
     func fingerprints() {
         let table = FingerprintTable(seed: 42)

@@ -172,17 +172,19 @@ public enum RegionAggregation {
     /// the rest of those of persons with one registration; the registrations of persons with
     /// several are listed in `several` instead.
     struct LeafCounts: Sendable {
-        /// Per 6-digit code, its leaf (-1: none yet); other codes are looked up in `otherLeaves`.
-        private var leafOfCode: [Int32]
+        /// Per 6-digit code, its leaf plus one (0: none yet), in memory of which only the pages
+        /// of the codes seen are touched (filled with -1, it was 4 MB of new pages per thread at
+        /// the end of every run); other codes are looked up in `otherLeaves`.
+        private var leafOfCode: ZeroedArray<Int32>
         private var otherLeaves: [RegionCode: Int] = [:]
         private(set) var codes: [RegionCode] = []
         private(set) var tallies: [Tally] = []
         private(set) var several: [Int32] = []
 
-        init() { leafOfCode = [] }
+        init() { leafOfCode = ZeroedArray(sparseCount: 1_000_000) }
 
         init(_ store: RegistrationStore, _ range: Range<Int>, _ rules: CountingRules) {
-            leafOfCode = [Int32](repeating: -1, count: 1_000_000)
+            leafOfCode = ZeroedArray(sparseCount: 1_000_000)
             for index in range {
                 let registration = store.registrations[index]
                 let person = Int(registration.person)
@@ -202,13 +204,13 @@ public enum RegionAggregation {
 
         /// The leaf of a code the counts have.
         func leaf(of code: RegionCode) -> Int {
-            code >= 0 && code < 1_000_000 ? Int(leafOfCode[Int(code)]) : otherLeaves[code]!
+            code >= 0 && code < 1_000_000 ? Int(leafOfCode[Int(code)]) - 1 : otherLeaves[code]!
         }
 
         /// The leaf of `code`, added when new.
         @inline(__always)
         private mutating func leaf(adding code: RegionCode) -> Int {
-            if code >= 0 && code < 1_000_000, case let leaf = leafOfCode[Int(code)], leaf >= 0 { return Int(leaf) }
+            if code >= 0 && code < 1_000_000, case let leaf = leafOfCode[Int(code)], leaf > 0 { return Int(leaf) - 1 }
             return newLeaf(code)
         }
 
@@ -219,7 +221,7 @@ public enum RegionAggregation {
             let leaf = codes.count
             codes.append(code)
             tallies.append(Tally())
-            if inTable { leafOfCode[Int(code)] = Int32(leaf) } else { otherLeaves[code] = leaf }
+            if inTable { leafOfCode[Int(code)] = Int32(leaf + 1) } else { otherLeaves[code] = leaf }
             return leaf
         }
 

@@ -18,7 +18,16 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
 
     public init(count: Int) {
         precondition(_isPOD(Element.self), "ZeroedArray holds plain values only")
-        storage = Storage(count: count)
+        storage = Storage(count: count, sparse: false)
+    }
+
+    /// `count` zeros for an array of which only a few scattered elements are written (a table
+    /// indexed by region code): mapped from the kernel like a large one, but on small pages and
+    /// not faulted in, so that only the pages written cost memory (a `[Int32](repeating:count:)`
+    /// of a million writes all 4 MB).
+    public init(sparseCount count: Int) {
+        precondition(_isPOD(Element.self), "ZeroedArray holds plain values only")
+        storage = Storage(count: count, sparse: true)
     }
 
     /// `count` elements that start with the first `copied` of `other` (all of them when nil; at
@@ -73,7 +82,7 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
         /// Arrays of at least this many bytes are mapped from the kernel; smaller ones use calloc.
         static var mappingThreshold: Int { 1 << 20 }
 
-        init(count: Int) {
+        init(count: Int, sparse: Bool) {
             self.count = count
             bytes = Swift.max(1, count * MemoryLayout<Element>.stride)
             if bytes >= Self.mappingThreshold,
@@ -82,8 +91,10 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
             {
                 mapped = true
                 base = memory.bindMemory(to: Element.self, capacity: count)
-                Self.adviseHugePages(memory, bytes: bytes)
-                populateInBackground(memory)
+                if !sparse {
+                    Self.adviseHugePages(memory, bytes: bytes)
+                    populateInBackground(memory)
+                }
             } else {
                 mapped = false
                 guard let memory = calloc(1, bytes) else { fatalError("out of memory: \(bytes) bytes") }
