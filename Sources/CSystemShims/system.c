@@ -19,12 +19,19 @@ int volstat_exchange_paths(const char *first, const char *second) {
 #endif
 }
 
-/* Linux 5.14's value, for C libraries whose headers predate it; 0 (no such advice) elsewhere. */
+/* Linux 5.14's values, for C libraries whose headers predate them; 0 (no such advice) elsewhere. */
 #ifndef MADV_POPULATE_READ
 #ifdef __linux__
 #define MADV_POPULATE_READ 22
 #else
 #define MADV_POPULATE_READ 0
+#endif
+#endif
+#ifndef MADV_POPULATE_WRITE
+#ifdef __linux__
+#define MADV_POPULATE_WRITE 23
+#else
+#define MADV_POPULATE_WRITE 0
 #endif
 #endif
 
@@ -53,7 +60,7 @@ void volstat_touch_writable(void *start, size_t length) {
         __asm__ volatile("lock orb $0, (%0)" : : "r"(byte) : "memory");
     }
 #elif defined(__linux__)
-    (void)madvise(start, length, 23 /* MADV_POPULATE_WRITE, Linux 5.14 */);
+    (void)madvise(start, length, MADV_POPULATE_WRITE);
 #else
     (void)start;
     (void)length;

@@ -29,6 +29,17 @@ public struct RegistrationStore: Sendable {
         public var deregistered: Bool
         /// Whether the registration has at least one verified record in the period.
         public var active = false
+
+        /// Adds verified service: `hours` (hundredths) and activity when it lies in the period
+        /// (nil when not), and the bits of the years it was in.
+        @inline(__always)
+        mutating func addService(hours: Int64?, years: UInt64) {
+            if let hours {
+                self.hours &+= hours
+                active = true
+            }
+            activeYears |= years
+        }
     }
 
     /// One distinct person: the attributes of their first accepted registration (0 = unknown).
@@ -45,6 +56,10 @@ public struct RegistrationStore: Sendable {
 
     public private(set) var registrations = PrefaultedArray<Registration>()
     public private(set) var persons = PrefaultedArray<Person>()
+    /// Whether a file's service records were committed into the registrations' hours and
+    /// activity. Until then a file's records can go straight into them, since undoing that file
+    /// is clearing them all (`PendingServiceRecords`).
+    public private(set) var hasCommittedServiceRecords = false
 
     public init() {}
 
@@ -84,22 +99,15 @@ public struct RegistrationStore: Sendable {
                 deregistered: facts.deregistered))
     }
 
-    /// Whether a committed file's service records are in the registrations' hours and activity.
-    /// Until then a file's records can go straight into them, since undoing that file is clearing
-    /// them all (`PendingServiceRecords`).
-    public private(set) var holdsServiceRecords = false
-
-    /// Adds a file's delta of hours and activity (indexes beyond the store are ignored).
-    public mutating func add(_ delta: PendingServiceRecords) {
+    /// Commits a file's delta of hours and activity (indexes beyond the store are ignored).
+    mutating func add(_ delta: PendingServiceRecords) {
         registrations.withUnsafeMutableBufferPointer { registrations in
             for index in 0..<min(delta.entries.count, registrations.count) where delta.entries[index].touched {
                 let entry = delta.entries[index]
-                registrations[index].hours &+= entry.hours
-                if entry.active { registrations[index].active = true }
-                registrations[index].activeYears |= entry.years
+                registrations[index].addService(hours: entry.active ? entry.hours : nil, years: entry.years)
             }
         }
-        holdsServiceRecords = true
+        hasCommittedServiceRecords = true
     }
 
     /// Adds one service record of the file being written through: `hours` (hundredths, not
@@ -108,11 +116,7 @@ public struct RegistrationStore: Sendable {
     mutating func addServiceRecord(to index: Int, hours: Int64?, yearBit: UInt64) {
         guard index >= 0 && index < registrations.count else { return }
         var registration = registrations[index]
-        if let hours {
-            registration.hours &+= hours
-            registration.active = true
-        }
-        registration.activeYears |= yearBit
+        registration.addService(hours: hours, years: yearBit)
         registrations[index] = registration
     }
 
@@ -124,11 +128,11 @@ public struct RegistrationStore: Sendable {
     }
 
     /// The file written through was read to its end: its records now count.
-    mutating func keepServiceRecords() { holdsServiceRecords = true }
+    mutating func commitServiceRecords() { hasCommittedServiceRecords = true }
 
     /// The file written through failed part-way: no registration has hours or activity any more.
     mutating func clearServiceRecords() {
-        precondition(!holdsServiceRecords, "only a file written through can be cleared")
+        precondition(!hasCommittedServiceRecords, "only a file written through can be cleared")
         registrations.withUnsafeMutableBufferPointer { registrations in
             for index in registrations.indices {
                 registrations[index].hours = 0
@@ -187,8 +191,9 @@ public struct PendingServiceRecords: Sendable {
     fileprivate(set) var entries = ZeroedArray<Entry>(count: 0)
     /// Whether a record of the file being read was applied (to the store or to the delta).
     private var touched = false
-    /// Whether the file being read writes through to the store; decided at its first record.
-    private var writesThrough: Bool?
+    /// Where the records of the file being read go: decided at its first counted record.
+    private enum Destination { case store, delta }
+    private var destination: Destination?
     /// The year bit of the last period seen when it lies within one year (else 0), and that
     /// period's bounds (days since 1970).
     private var periodYearBit: UInt64 = 0
@@ -203,7 +208,8 @@ public struct PendingServiceRecords: Sendable {
     public init() {}
 
     /// Sizes the delta for `registrations` registrations at once, instead of doubling as records
-    /// arrive: for the files after the first, which are held back.
+    /// arrive: for the files after the first that counts, which wait in it. A file's first
+    /// counted record sizes it to the store if this was not called before.
     public mutating func reserve(registrations: Int) {
         guard registrations > entries.count else { return }
         grow(to: registrations)
@@ -211,15 +217,20 @@ public struct PendingServiceRecords: Sendable {
 
     /// Takes a record of the file being read: its hours and activity count for the period, and
     /// its year counts for retention when it started on or before the period's end (years 2000 to
-    /// 2063). It reaches `store` (or the delta) `lookahead` records later, or at `flush`.
+    /// 2063). While `store.hasCommittedServiceRecords` is false the file's records go straight
+    /// into `store`, which shows them before `commit`; otherwise they wait in the delta. Pass the
+    /// same store to every call for the file and then to `commit(into:period:)` or
+    /// `discard(from:)`.
     public mutating func add(
         _ facts: ServiceFacts, period: ClosedRange<CivilDate>, store: inout RegistrationStore
     ) {
         guard facts.verified, facts.startedAt <= period.upperBound else { return }
-        let direct = writesThrough ?? !store.holdsServiceRecords
-        writesThrough = direct
+        if destination == nil {
+            destination = store.hasCommittedServiceRecords ? .delta : .store
+            if destination == .delta { reserve(registrations: store.registrationCount) }
+        }
         let index = Int(facts.registration)
-        if direct {
+        if destination == .store {
             store.prefetchRegistration(index)
         } else if index < entries.count {
             entries.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + index) }
@@ -235,7 +246,7 @@ public struct PendingServiceRecords: Sendable {
     }
 
     /// Applies the records still in flight.
-    public mutating func flush(period: ClosedRange<CivilDate>, store: inout RegistrationStore) {
+    private mutating func flush(period: ClosedRange<CivilDate>, store: inout RegistrationStore) {
         let due = inFlight[inFlightNext...] + inFlight[..<inFlightNext]
         inFlight.removeAll(keepingCapacity: true)
         inFlightNext = 0
@@ -257,7 +268,7 @@ public struct PendingServiceRecords: Sendable {
         // for a record in it.
         let yearBit = inPeriod && periodYearBit != 0 ? periodYearBit : Self.yearBit(facts.startedAt.year)
         let hours = max(0, facts.hours.hundredths)
-        if writesThrough == true {
+        if destination == .store {
             store.addServiceRecord(to: index, hours: inPeriod ? hours : nil, yearBit: yearBit)
             return
         }
@@ -273,6 +284,9 @@ public struct PendingServiceRecords: Sendable {
     /// Replaces the entries by `size` entries that start with the current ones.
     private mutating func grow(to size: Int) { entries = ZeroedArray(count: size, copying: entries) }
 
+    /// Empties the delta for the next file.
+    private mutating func clearDelta() { entries.withUnsafeMutableBufferPointer { $0.update(repeating: Entry()) } }
+
     /// The retention bit of a year (0 outside 2000...2063).
     private static func yearBit(_ year: Int) -> UInt64 {
         let bit = year - RegistrationStore.firstYear
@@ -282,14 +296,14 @@ public struct PendingServiceRecords: Sendable {
     /// The file was read to its end: its records count in `store` from now on.
     public mutating func commit(into store: inout RegistrationStore, period: ClosedRange<CivilDate>) {
         flush(period: period, store: &store)
-        defer { writesThrough = nil }
+        defer { destination = nil }
         guard touched else { return }
         touched = false
-        if writesThrough == true {
-            store.keepServiceRecords()
+        if destination == .store {
+            store.commitServiceRecords()
         } else {
             store.add(self)
-            entries.withUnsafeMutableBufferPointer { $0.update(repeating: Entry()) }
+            clearDelta()
         }
     }
 
@@ -297,13 +311,13 @@ public struct PendingServiceRecords: Sendable {
     public mutating func discard(from store: inout RegistrationStore) {
         inFlight.removeAll(keepingCapacity: true)
         inFlightNext = 0
-        defer { writesThrough = nil }
+        defer { destination = nil }
         guard touched else { return }
         touched = false
-        if writesThrough == true {
+        if destination == .store {
             store.clearServiceRecords()
         } else {
-            entries.withUnsafeMutableBufferPointer { $0.update(repeating: Entry()) }
+            clearDelta()
         }
     }
 }

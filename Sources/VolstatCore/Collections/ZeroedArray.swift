@@ -12,22 +12,23 @@ import Synchronization
 /// Large arrays come straight from the kernel (`mmap`): already zero, so nothing writes them
 /// before use (a table of 50 MB is not cleared twice), marked for transparent huge pages
 /// (fewer TLB misses on random lookups) and faulted in on another thread as soon as they are
-/// made. Copies share storage until one of them is written.
+/// made. Copies share storage until one of them is written. A sparse array (`init(sparseCount:)`)
+/// is neither advised for huge pages nor faulted in; a copy of it that is written is dense.
 public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable {
     private var storage: Storage
 
-    public init(count: Int) {
-        precondition(_isPOD(Element.self), "ZeroedArray holds plain values only")
-        storage = Storage(count: count, sparse: false)
-    }
+    public init(count: Int) { self.init(count: count, sparse: false) }
 
     /// `count` zeros for an array of which only a few scattered elements are written (a table
-    /// indexed by region code): mapped from the kernel like a large one, but on small pages and
-    /// not faulted in, so that only the pages written cost memory (a `[Int32](repeating:count:)`
-    /// of a million writes all 4 MB).
-    public init(sparseCount count: Int) {
+    /// indexed by region code): when large, mapped from the kernel on small pages and not faulted
+    /// in, so that only the pages written cost memory (a `[Int32](repeating:count:)` of a million
+    /// writes all 4 MB). Keep it unshared while writing it: a copy that is written is made dense
+    /// (`init(count:copying:)`: every page written, on huge pages).
+    public init(sparseCount count: Int) { self.init(count: count, sparse: true) }
+
+    private init(count: Int, sparse: Bool) {
         precondition(_isPOD(Element.self), "ZeroedArray holds plain values only")
-        storage = Storage(count: count, sparse: true)
+        storage = Storage(count: count, sparse: sparse)
     }
 
     /// `count` elements that start with the first `copied` of `other` (all of them when nil; at
@@ -91,7 +92,9 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
             {
                 mapped = true
                 base = memory.bindMemory(to: Element.self, capacity: count)
-                if !sparse {
+                if sparse {
+                    _ = madvise(memory, bytes, MADV_NOHUGEPAGE)
+                } else {
                     Self.adviseHugePages(memory, bytes: bytes)
                     populateInBackground(memory)
                 }
@@ -121,12 +124,11 @@ public struct ZeroedArray<Element>: RandomAccessCollection, @unchecked Sendable 
             let length = bytes
             populated.enter()
             DispatchQueue.global().async { [populated, population] in
-                // Touched, not populated with madvise: MADV_POPULATE_WRITE holds the process's
-                // memory map for the whole of a step, and every other thread's mmap, munmap and
-                // mprotect (a reading thread's malloc) waited for it: in a 1 x run the reading
-                // thread's first batch came 70 ms late, its mmaps waiting up to 27 ms each, while
-                // a page fault holds only this mapping (Linux 6.4 and later). In steps of one huge
-                // page, so that a freed array stops soon.
+                // In steps of one huge page, so that a freed array stops soon. On x86 each page
+                // is touched rather than populated with madvise (see `volstat_touch_writable`):
+                // the advice holds the process's memory map for a whole step, and in a 1 x run
+                // the reading thread's first batch came 70 ms late, its mmaps waiting up to 27 ms
+                // each.
                 let step = 2 << 20
                 var offset = 0
                 while offset < length && !population.isCancelled {

@@ -27,16 +27,11 @@ struct AggregateStage {
         orders = OrderAccumulator(period: asOf.startOfYear...asOf)
     }
 
-    mutating func begin(_ dataset: Dataset) {
-        datasets.insert(dataset)
-        if dataset == .serviceRecords, store.holdsServiceRecords {
-            pending.reserve(registrations: store.registrationCount)
-        }
-    }
+    mutating func begin(_ dataset: Dataset) { datasets.insert(dataset) }
 
-    /// Sizes the held-back records for about `registrations` registrations before the service
+    /// Sizes the delta of service records for about `registrations` registrations before the
     /// records come, for a run with several records files (see `IngestStage.reserveAhead`): the
-    /// first of them goes straight into the store, the others are held back.
+    /// first of them goes straight into the store, the others wait in the delta.
     mutating func reserveHeldBack(registrations: Int) { pending.reserve(registrations: registrations) }
 
     /// Makes room for a file of about `rows` rows of `dataset`.

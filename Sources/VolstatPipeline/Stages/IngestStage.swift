@@ -88,15 +88,15 @@ struct IngestStage {
 
     /// Makes the tables that the rows fill before the first file is read, sized from samples of
     /// the files: the volunteers' (their source ids, the person index, the registrations) and the
-    /// service records' (their record ids, and, when there are several records files, the hours
-    /// held back per registration for the files after the first). Their pages
-    /// are then faulted in on another thread while the run starts and the volunteers are read,
-    /// instead of by the validating thread at its first touch of each (at 10 million volunteers,
-    /// 480 MB of new pages cleared while it waited when the records began, and the source-id
-    /// table's huge pages cleared one by one as the first volunteers went in). Estimated 1/16
-    /// high; the datasets sized so are kept in `sizedAhead`, and their files' first batches then
-    /// size nothing. A dataset with a gzip or XML file has no estimate and is sized at each
-    /// file's first batch, as before.
+    /// service records' (their record ids, and, when there are several records files, the delta
+    /// of hours per registration that the files after the first wait in). Their pages are then
+    /// faulted in on another thread while the run starts and the volunteers are read, instead of
+    /// by the validating thread at its first touch of each (when this was written, at 10 million
+    /// volunteers, 480 MB of new pages cleared while it waited when the records began, and the
+    /// source-id table's huge pages cleared one by one as the first volunteers went in).
+    /// Estimated 1/16 high; the datasets sized so are kept in `sizedAhead`, and their files' first
+    /// batches then size nothing. A dataset with a gzip or XML file has no estimate and is sized
+    /// at each file's first batch.
     mutating func reserveAhead(_ inputs: [Input], validator: Validator, aggregate: inout AggregateStage) {
         func total(_ dataset: Dataset) -> Int? {
             let files = inputs.filter { $0.source.dataset == dataset }
@@ -114,7 +114,7 @@ struct IngestStage {
         guard let records = total(.serviceRecords) else { return }
         validator.reserve(rows: records, of: .serviceRecords)
         sizedAhead.insert(.serviceRecords)
-        let recordsFiles = inputs.count { $0.source.dataset == .serviceRecords }
+        let recordsFiles = inputs.count(where: { $0.source.dataset == .serviceRecords })
         if let volunteers, recordsFiles > 1 { aggregate.reserveHeldBack(registrations: volunteers) }
     }
 

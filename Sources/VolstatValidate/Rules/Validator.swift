@@ -21,20 +21,20 @@ public final class Validator {
     /// Per person, the first of their registrations; the duplicate rule (one registration per
     /// person and platform) walks from it through `nextRegistrationOfPerson`.
     private var firstRegistrationOfPerson = PrefaultedArray<Int32>()
-    /// The person's next registration after a registration, entered only for a person's second
-    /// and later ones (with validation on, at most one per platform): kept per registration, it
-    /// was 4 bytes for every volunteer (40 MB at 10 million). Not kept with validation off,
-    /// where nothing reads it.
+    /// For a registration, the same person's next one: an entry only where the person has a later
+    /// registration (a dictionary rather than 4 bytes per registration: 40 MB at 10 million).
+    /// Empty with validation off, where nothing reads it.
     private var nextRegistrationOfPerson: [Int32: Int32] = [:]
     /// The platform of each registration, as runs over the registration numbers, each starting
     /// where the platform changes (registrations are numbered in the order the files are read, a
     /// source's files one after another): a handful of runs, against an array of 4 bytes per
-    /// registration.
+    /// registration. Empty with validation off, where nothing reads it.
     private var platformRuns: [(first: Int32, platform: Int32)] = []
     /// Fingerprints of the record ids seen, each with the file that added it first.
     private let serviceRecordIDs: FingerprintTable
     private let placementIDs: FingerprintTable
     private let orderIDs: FingerprintTable
+    /// The registrations accepted so far: the number the next one gets.
     public private(set) var registrationCount: Int32 = 0
 
     /// - Parameter seed: seeds the fingerprints of record ids; derive it from the secret so that
@@ -223,7 +223,7 @@ public final class Validator {
         }
         registrationCount += 1
         let (personIndex, inserted) = persons.insert(person)
-        if platformRuns.last?.platform != platform { platformRuns.append((index, platform)) }
+        if policy.enabled, platformRuns.last?.platform != platform { platformRuns.append((index, platform)) }
         if inserted {
             firstRegistrationOfPerson.append(index)
         } else if policy.enabled {
@@ -235,7 +235,7 @@ public final class Validator {
     }
 
     /// The platform of an accepted registration: that of the last run starting at or before it.
-    private func platform(of registration: Int32) -> Int32 {
+    private func platformOfRegistration(_ registration: Int32) -> Int32 {
         var (low, high) = (0, platformRuns.count)
         while high - low > 1 {
             let middle = (low + high) / 2
@@ -249,7 +249,7 @@ public final class Validator {
         guard let personIndex = persons.index(of: person) else { return nil }
         var registration: Int32? = firstRegistrationOfPerson[Int(personIndex)]
         while let current = registration {
-            if self.platform(of: current) == platform { return current }
+            if platformOfRegistration(current) == platform { return current }
             registration = nextRegistrationOfPerson[current]
         }
         return nil
@@ -483,7 +483,8 @@ public final class Validator {
             firstRegistrationOfPerson.removeSubrange(firstPerson...)
             registrationCount = first
             platformRuns.removeAll { $0.first >= first }
-            nextRegistrationOfPerson = nextRegistrationOfPerson.filter { $0.key < first && $0.value < first }
+            // A link points to a later registration, so none from a forgotten one is left.
+            nextRegistrationOfPerson = nextRegistrationOfPerson.filter { $0.value < first }
         }
         serviceRecordIDs.forget(file: file)
         placementIDs.forget(file: file)
