@@ -27,12 +27,8 @@ int volstat_exchange_paths(const char *first, const char *second) {
 #define MADV_POPULATE_READ 0
 #endif
 #endif
-#ifndef MADV_POPULATE_WRITE
-#ifdef __linux__
+#if defined(__linux__) && !defined(MADV_POPULATE_WRITE)
 #define MADV_POPULATE_WRITE 23
-#else
-#define MADV_POPULATE_WRITE 0
-#endif
 #endif
 
 int volstat_populate_readable(void *start, size_t length) {
@@ -45,12 +41,7 @@ int volstat_populate_readable(void *start, size_t length) {
 
 void volstat_touch_writable(void *start, size_t length) {
 #if defined(__x86_64__) || defined(__i386__)
-    static size_t page = 0; /* the same value whichever thread sets it */
-    if (__atomic_load_n(&page, __ATOMIC_RELAXED) == 0) {
-        long size = sysconf(_SC_PAGESIZE);
-        __atomic_store_n(&page, size > 0 ? (size_t)size : 4096, __ATOMIC_RELAXED);
-    }
-    size_t step = __atomic_load_n(&page, __ATOMIC_RELAXED);
+    const size_t step = 4096; /* x86's base page */
     unsigned char *end = (unsigned char *)start + length;
     for (unsigned char *byte = start; byte < end;
          byte = (unsigned char *)(((uintptr_t)byte & ~(uintptr_t)(step - 1)) + step)) {

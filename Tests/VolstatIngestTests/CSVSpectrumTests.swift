@@ -18,12 +18,21 @@ struct CSVSpectrumTests {
         #expect(Self.cases.count >= 11, "expected the csv-spectrum suite at \(RepositoryPaths.csvSpectrum.path)")
     }
 
+    /// The path of a case's CSV file.
+    static func input(_ name: String) -> String {
+        RepositoryPaths.csvSpectrum.appendingPathComponent("csvs/\(name).csv").path
+    }
+
+    /// A case's expected rows, from its JSON file.
+    static func expected(_ name: String) throws -> [[String: String]] {
+        let data = try Data(contentsOf: RepositoryPaths.csvSpectrum.appendingPathComponent("json/\(name).json"))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [[String: String]])
+    }
+
     @Test("reads as the expected JSON", arguments: cases, [1 << 20, 64])
     func conforms(name: String, bufferSize: Int) throws {
-        let base = RepositoryPaths.csvSpectrum
-        let input = [UInt8](try Data(contentsOf: base.appendingPathComponent("csvs/\(name).csv")))
-        let expectedData = try Data(contentsOf: base.appendingPathComponent("json/\(name).json"))
-        let expected = try #require(try JSONSerialization.jsonObject(with: expectedData) as? [[String: String]])
+        let input = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.input(name))))
+        let expected = try Self.expected(name)
         let result = try readCSV(input, bufferSize: bufferSize)
         #expect(result.problems.isEmpty)
         let actual = result.rows.map { row in

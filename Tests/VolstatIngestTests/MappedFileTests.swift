@@ -66,20 +66,13 @@ struct MappedFileTests {
 
     @Test("every csv-spectrum case reads as its expected JSON when mapped")
     func conformance() throws {
-        let base = RepositoryPaths.csvSpectrum
         #expect(CSVSpectrumTests.cases.count >= 11)
         for name in CSVSpectrumTests.cases {
-            let file = try #require(MappedFile(path: base.appendingPathComponent("csvs/\(name).csv").path, digest: nil))
-            let reader = try CSVReader(mapped: file, name: name)
-            let expectedData = try Data(contentsOf: base.appendingPathComponent("json/\(name).json"))
-            let expected = try #require(try JSONSerialization.jsonObject(with: expectedData) as? [[String: String]])
-            var rows: [[String: String]] = []
-            while try reader.next() {
-                #expect(reader.problem == nil, "\(name)")
-                let values = reader.presentSlots.map { String(decoding: reader.value(at: $0)!, as: UTF8.self) }
-                rows.append(Dictionary(uniqueKeysWithValues: zip(reader.fieldNames, values)))
-            }
-            #expect(rows == expected, "\(name)")
+            let file = try #require(MappedFile(path: CSVSpectrumTests.input(name), digest: nil))
+            let result = try readCSV(CSVReader(mapped: file, name: name))
+            #expect(result.problems.isEmpty, "\(name)")
+            let rows = result.rows.map { Dictionary(uniqueKeysWithValues: zip(result.header, $0)) }
+            #expect(rows == (try CSVSpectrumTests.expected(name)), "\(name)")
         }
     }
 
@@ -151,6 +144,7 @@ struct MappedFileTests {
     @Test("files at the edges read the same mapped as with read(): lines, problems, values and offsets")
     func edgeCasesReadAlike() throws {
         let workdir = try Workdir()
+        var mappedByName: [String: [String]] = [:]
         for (index, edge) in Self.edgeCases.enumerated() {
             let path = try workdir.write("edge-\(index).csv", bytes: edge.bytes)
             let file = try #require(MappedFile(path: path, digest: nil), "\(edge.name)")
@@ -159,12 +153,11 @@ struct MappedFileTests {
                 CSVReader(source: FileByteSource(path: path), name: path, offsetsAreExact: true))
             #expect(mapped == read, "\(edge.name)")
             #expect(mapped.last == "end @\(edge.bytes.count) of \(edge.bytes.count)", "\(edge.name)")
+            mappedByName[edge.name] = mapped
         }
-        let problems = try Self.records(
-            CSVReader(mapped: #require(MappedFile(path: workdir.path + "/edge-6.csv", digest: nil)), name: "x"))
+        let problems = try #require(mappedByName["invalid UTF-8 after the first 64 KiB"])
         #expect(problems.contains { $0.contains("invalidEncoding") })
-        let unterminated = try Self.records(
-            CSVReader(mapped: #require(MappedFile(path: workdir.path + "/edge-7.csv", digest: nil)), name: "x"))
+        let unterminated = try #require(mappedByName["an unterminated quote in 9 MiB"])
         #expect(unterminated.count == 4)
         #expect(unterminated[2].hasPrefix("3 malformed"))
     }

@@ -5,8 +5,16 @@ import VolstatIngest
 func readCSV(
     _ bytes: [UInt8], dialect: CSVDialect = CSVDialect(), bufferSize: Int = 1 << 20
 ) throws -> (header: [String], rows: [[String]], problems: [(line: Int, code: String)]) {
-    let reader = try CSVReader(
-        source: MemoryByteSource(bytes), name: "test.csv", dialect: dialect, bufferSize: bufferSize)
+    try readCSV(
+        CSVReader(source: MemoryByteSource(bytes), name: "test.csv", dialect: dialect, bufferSize: bufferSize))
+}
+
+/// Reads every record of `reader`: the values as strings, or the problem's rule code.
+func readCSV(
+    _ reader: CSVReader
+) throws -> (
+    header: [String], rows: [[String]], problems: [(line: Int, code: String)]
+) {
     var rows: [[String]] = []
     var problems: [(Int, String)] = []
     while try reader.next() {

@@ -40,6 +40,13 @@ public struct RegistrationStore: Sendable {
             }
             activeYears |= years
         }
+
+        /// Takes out all verified service: no hours, no activity, no active years.
+        mutating func clearService() {
+            hours = 0
+            active = false
+            activeYears = 0
+        }
     }
 
     /// One distinct person: the attributes of their first accepted registration (0 = unknown).
@@ -134,11 +141,7 @@ public struct RegistrationStore: Sendable {
     mutating func clearServiceRecords() {
         precondition(!hasCommittedServiceRecords, "only a file written through can be cleared")
         registrations.withUnsafeMutableBufferPointer { registrations in
-            for index in registrations.indices {
-                registrations[index].hours = 0
-                registrations[index].active = false
-                registrations[index].activeYears = 0
-            }
+            for index in registrations.indices { registrations[index].clearService() }
         }
     }
 
@@ -191,9 +194,6 @@ public struct PendingServiceRecords: Sendable {
     fileprivate(set) var entries = ZeroedArray<Entry>(count: 0)
     /// Whether a record of the file being read was applied (to the store or to the delta).
     private var touched = false
-    /// Where the records of the file being read go: decided at its first counted record.
-    private enum Destination { case store, delta }
-    private var destination: Destination?
     /// The year bit of the last period seen when it lies within one year (else 0), and that
     /// period's bounds (days since 1970).
     private var periodYearBit: UInt64 = 0
@@ -225,12 +225,12 @@ public struct PendingServiceRecords: Sendable {
         _ facts: ServiceFacts, period: ClosedRange<CivilDate>, store: inout RegistrationStore
     ) {
         guard facts.verified, facts.startedAt <= period.upperBound else { return }
-        if destination == nil {
-            destination = store.hasCommittedServiceRecords ? .delta : .store
-            if destination == .delta { reserve(registrations: store.registrationCount) }
-        }
+        // The flag changes only at a commit, which ends the file: it tells where a file's records
+        // go for the whole of the file.
+        let writesThrough = !store.hasCommittedServiceRecords
+        if !writesThrough, entries.count < store.registrationCount { reserve(registrations: store.registrationCount) }
         let index = Int(facts.registration)
-        if destination == .store {
+        if writesThrough {
             store.prefetchRegistration(index)
         } else if index < entries.count {
             entries.withUnsafeBufferPointer { volstat_prefetch($0.baseAddress! + index) }
@@ -268,7 +268,7 @@ public struct PendingServiceRecords: Sendable {
         // for a record in it.
         let yearBit = inPeriod && periodYearBit != 0 ? periodYearBit : Self.yearBit(facts.startedAt.year)
         let hours = max(0, facts.hours.hundredths)
-        if destination == .store {
+        if !store.hasCommittedServiceRecords {
             store.addServiceRecord(to: index, hours: inPeriod ? hours : nil, yearBit: yearBit)
             return
         }
@@ -296,14 +296,13 @@ public struct PendingServiceRecords: Sendable {
     /// The file was read to its end: its records count in `store` from now on.
     public mutating func commit(into store: inout RegistrationStore, period: ClosedRange<CivilDate>) {
         flush(period: period, store: &store)
-        defer { destination = nil }
         guard touched else { return }
         touched = false
-        if destination == .store {
-            store.commitServiceRecords()
-        } else {
+        if store.hasCommittedServiceRecords {
             store.add(self)
             clearDelta()
+        } else {
+            store.commitServiceRecords()
         }
     }
 
@@ -311,13 +310,12 @@ public struct PendingServiceRecords: Sendable {
     public mutating func discard(from store: inout RegistrationStore) {
         inFlight.removeAll(keepingCapacity: true)
         inFlightNext = 0
-        defer { destination = nil }
         guard touched else { return }
         touched = false
-        if destination == .store {
-            store.clearServiceRecords()
-        } else {
+        if store.hasCommittedServiceRecords {
             clearDelta()
+        } else {
+            store.clearServiceRecords()
         }
     }
 }

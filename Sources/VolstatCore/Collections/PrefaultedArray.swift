@@ -37,7 +37,7 @@ public struct PrefaultedArray<Element>: RandomAccessCollection, MutableCollectio
 
     @inline(__always)
     public mutating func append(_ element: Element) {
-        if count == storage.count { reserveCapacity(Swift.max(16, count * 2)) }
+        if count == storage.count { makeRoom(for: 1) }
         storage[count] = element
         count += 1
     }
@@ -46,15 +46,18 @@ public struct PrefaultedArray<Element>: RandomAccessCollection, MutableCollectio
     /// one per element.
     public mutating func append(contentsOf elements: UnsafeBufferPointer<Element>) {
         guard !elements.isEmpty else { return }
-        if count + elements.count > storage.count {
-            reserveCapacity(Swift.max(16, count + elements.count, count * 2))
-        }
+        if count + elements.count > storage.count { makeRoom(for: elements.count) }
         let start = count
         storage.withUnsafeMutableBufferPointer { whole in
             _ = UnsafeMutableBufferPointer(rebasing: whole[start..<(start + elements.count)]).initialize(
                 fromContentsOf: elements)
         }
         count += elements.count
+    }
+
+    /// Grows the room to hold `more` elements beyond `count`: at least doubled, at least 16.
+    private mutating func makeRoom(for more: Int) {
+        reserveCapacity(Swift.max(16, count + more, count * 2))
     }
 
     /// The elements' memory, for an owner that hands it to another thread while neither of them
